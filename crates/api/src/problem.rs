@@ -1,0 +1,108 @@
+//! RFC 9457 problem details. This is the one place where errors become HTTP statuses.
+use atalaya_model::FieldError;
+use atalaya_services::ServiceError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The body of every error answer of the REST API.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem, e.g. `urn:atalaya:problem:validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The first offending field, as a JSON path (`constituency.prefixes[1]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every offending field with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub slug: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, slug, detail: detail.into(), errors: vec![], retry_after: None }
+    }
+    /// A 4xx naming one field.
+    pub fn field(status: StatusCode, slug: &'static str, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let f = FieldError::new(field, reason);
+        ApiError { status, slug, detail: f.to_string(), errors: vec![f], retry_after: None }
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        let errors = e.fields();
+        let (status, slug) = match &e {
+            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            ServiceError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
+            ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        let detail = match &e {
+            ServiceError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                "internal error; the node's log has the details".to_string()
+            }
+            ServiceError::Unavailable(m) => {
+                tracing::error!(error = %m, "storage unavailable");
+                "the node's database is unavailable; retry later".to_string()
+            }
+            ServiceError::Invalid(v) => v.to_string(),
+            other => other.to_string(),
+        };
+        let retry_after = match e {
+            ServiceError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        ApiError { status, slug, detail, errors, retry_after }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("urn:atalaya:problem:{}", self.slug),
+            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            field: self.errors.first().map(|e| e.field.clone()),
+            errors: self.errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut resp = (self.status, json).into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.status == StatusCode::UNAUTHORIZED {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"atalaya\""));
+        }
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                h.insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}

@@ -1,0 +1,75 @@
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use axum::http::{StatusCode, Uri};
+use axum::routing::get;
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+mod audit;
+mod auth;
+mod directory;
+mod system;
+mod users;
+
+/// Every documented route. Adding a handler here adds it to the OpenAPI document too.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::node_info))
+        .routes(routes!(system::states))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(directory::list_organisations, directory::create_organisation))
+        .routes(routes!(directory::get_organisation, directory::update_organisation, directory::delete_organisation))
+        .routes(routes!(directory::organisation_history))
+        .routes(routes!(directory::list_contacts, directory::create_contact))
+        .routes(routes!(directory::get_contact, directory::update_contact, directory::delete_contact))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user, users::update_user))
+        .routes(routes!(users::set_password))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit))
+}
+
+/// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).
+pub fn system_router() -> Router<AppState> {
+    Router::new()
+        .route("/metrics", get(system::metrics))
+        .route("/api/v1/openapi.json", get(system::openapi_json))
+}
+
+pub async fn fallback(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no such endpoint: {}", uri.path()))
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this endpoint does not support that method")
+}
+
+/// Common error answers, for the OpenAPI document.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum Errors {
+    #[response(status = 400, description = "Malformed request", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    #[response(status = 401, description = "Missing, invalid or expired credentials", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 403, description = "Not allowed for this user", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 404, description = "Not found (or not shared with you)", content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[response(status = 409, description = "Conflicts with existing data", content_type = "application/problem+json")]
+    Conflict(Problem),
+    #[response(status = 413, description = "Body too large", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 415, description = "Content-Type is not application/json", content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    #[response(status = 422, description = "Invalid field values", content_type = "application/problem+json")]
+    Invalid(Problem),
+    #[response(status = 429, description = "Too many attempts", content_type = "application/problem+json")]
+    TooMany(Problem),
+}
