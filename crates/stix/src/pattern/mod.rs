@@ -1,0 +1,1 @@
+//! STIX patterning (see module docs inside).
