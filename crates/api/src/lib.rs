@@ -50,6 +50,7 @@ pub struct AppState {
         license(name = "Apache-2.0")
     ),
     modifiers(&SecurityAddon),
+    components(schemas(problem::Problem)),
     tags(
         (name = "system", description = "Health, metrics, node identity"),
         (name = "auth", description = "Login and API tokens"),

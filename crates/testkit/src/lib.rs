@@ -236,6 +236,35 @@ impl TestNode {
         self.call("POST", path, token, Some(body)).await
     }
 
+    /// The database URL of this node (the embedded SQLite file or its PostgreSQL database).
+    pub fn database_url(&self) -> String {
+        match &self.database {
+            Some(db) => db.clone(),
+            None => format!("sqlite://{}", self.sqlite_path().display()),
+        }
+    }
+
+    /// Runs raw SQL on the node's database, behind its back (tamper and fault tests).
+    pub async fn sql(&self, statement: &str) -> u64 {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url()).await.expect("connect to node database");
+        let done = sqlx::query(statement).execute(&mut conn).await.expect("raw SQL");
+        let _ = conn.close().await;
+        done.rows_affected()
+    }
+
+    /// Runs a raw `SELECT COUNT(*) …` (or any single-integer query) on the node's database.
+    pub async fn sql_count(&self, statement: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url()).await.expect("connect to node database");
+        let row = sqlx::query(statement).fetch_one(&mut conn).await.expect("raw SQL");
+        let n: i64 = row.try_get(0).expect("integer result");
+        let _ = conn.close().await;
+        n
+    }
+
     /// Path of the SQLite database file (SQLite backend only).
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.path().join("atalaya.db")
