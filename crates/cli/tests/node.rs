@@ -115,6 +115,14 @@ on_all_backends!(first_token_is_admin_and_credentials_are_checked, |backend| asy
     assert_eq!(s, 204);
     let (s, _) = n.get("/api/v1/me", Some(&analyst)).await;
     assert_eq!(s, 401, "a revoked token must not authenticate");
+    // An expired token is refused.
+    let third = n.cli(&["token", "create", "--user", "analyst1"]);
+    let expiring = String::from_utf8_lossy(&third.stdout).trim().to_string();
+    let (s, _) = n.get("/api/v1/me", Some(&expiring)).await;
+    assert_eq!(s, 200);
+    n.sql("UPDATE api_tokens SET expires_at = 1 WHERE name = 'cli' AND revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE username = 'analyst1')").await;
+    let (s, b) = n.get("/api/v1/me", Some(&expiring)).await;
+    assert_eq!((s, b["detail"].as_str()), (401, Some("token expired")));
     // The CLI names a bad role in one line and exits non-zero.
     let bad = n.cli(&["token", "create", "--user", "x", "--role", "wizard"]);
     assert!(!bad.status.success());

@@ -15,9 +15,11 @@ mod directory;
 mod error;
 mod meta;
 mod migrations;
+mod stix;
 
 pub use accounts::{TokenRecord, UserRecord};
 pub use meta::StateRecord;
+pub use stix::{tlp_rank, InsertOutcome, NewStixObject, StixRecord};
 pub use migrations::latest as schema_version;
 pub use audit::{audit_hash, GENESIS_HASH};
 pub use error::StoreError;

@@ -185,14 +185,23 @@ async fn migrations_are_idempotent_and_seed_states(b: Backend) {
 
 async fn concurrent_opens_migrate_once(b: Backend) {
     let db = Db::new(b).await;
-    let mut handles = vec![];
-    for _ in 0..4 {
-        let url = db.url.clone();
-        handles.push(tokio::spawn(async move { Store::open(&url, StoreOptions::default()).await }));
-    }
+    // Four "processes" start at once on an empty database: each thread its own runtime.
+    // (A thread, not tokio::spawn: rustc cannot prove the `Store::open` future `Send`.)
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async move {
+                    let s = Store::open(&url, StoreOptions::default()).await?;
+                    let n = s.states().await?.len();
+                    s.close().await;
+                    Ok::<_, StoreError>(n)
+                })
+            })
+        })
+        .collect();
     for h in handles {
-        let s = h.await.expect("join").expect("concurrent Store::open");
-        assert_eq!(s.states().await.expect("states").len(), 35);
+        assert_eq!(h.join().expect("join").expect("concurrent Store::open"), 35);
     }
     assert_eq!(db.int("SELECT COUNT(*) FROM schema_migrations").await, schema_version());
     assert_eq!(db.int("SELECT COUNT(*) FROM states").await, 35);

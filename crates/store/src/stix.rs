@@ -1,0 +1,249 @@
+//! Stored STIX object versions. Each (id, version) is stored once; `seq` is assigned in commit
+//! order (the counter row is locked by the writing transaction) so cursors never skip a row.
+use crate::{Result, Store, Tx};
+use atalaya_model::time_util::to_micros;
+use atalaya_model::Tlp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+/// A version to store.
+#[derive(Debug, Clone)]
+pub struct NewStixObject {
+    pub stix_id: String,
+    /// `modified`, else `created`, else "" (SCOs).
+    pub version: String,
+    pub object_type: String,
+    pub spec_version: String,
+    pub tlp: Tlp,
+    pub owner_org: uuid::Uuid,
+    pub revoked: bool,
+    /// Distribution as JSON (`None`: the whole network, within TLP rules).
+    pub distribution: Option<String>,
+    /// The object verbatim (JSON text).
+    pub body: String,
+}
+
+/// A stored version.
+#[derive(Debug, Clone)]
+pub struct StixRecord {
+    pub seq: i64,
+    pub stix_id: String,
+    pub version: String,
+    pub object_type: String,
+    pub spec_version: String,
+    pub tlp: Tlp,
+    pub owner_org: uuid::Uuid,
+    /// Microseconds since the epoch (TAXII `date_added`).
+    pub added_at: i64,
+    pub revoked: bool,
+    pub distribution: Option<String>,
+    pub body: String,
+}
+
+/// What happened to one object of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored with this sequence number.
+    Stored(i64),
+    /// This exact (id, version) was already stored.
+    Duplicate,
+}
+
+const COLS: &str = "seq, stix_id, version, type, spec_version, tlp, owner_org, added_at, revoked, distribution, body";
+
+pub fn tlp_rank(t: Tlp) -> i64 {
+    match t {
+        Tlp::Clear => 0,
+        Tlp::Green => 1,
+        Tlp::Amber => 2,
+        Tlp::AmberStrict => 3,
+        Tlp::Red => 4,
+    }
+}
+
+fn tlp_from_rank(r: i64) -> Tlp {
+    match r {
+        0 => Tlp::Clear,
+        1 => Tlp::Green,
+        2 => Tlp::Amber,
+        3 => Tlp::AmberStrict,
+        _ => Tlp::Red,
+    }
+}
+
+fn from_row(r: &AnyRow) -> Result<StixRecord> {
+    Ok(StixRecord {
+        seq: r.try_get("seq")?,
+        stix_id: r.try_get("stix_id")?,
+        version: r.try_get("version")?,
+        object_type: r.try_get("type")?,
+        spec_version: r.try_get("spec_version")?,
+        tlp: tlp_from_rank(r.try_get("tlp")?),
+        owner_org: crate::parse_uuid(&r.try_get::<String, _>("owner_org")?)?,
+        added_at: r.try_get("added_at")?,
+        revoked: crate::get_bool(r, "revoked")?,
+        distribution: r.try_get("distribution")?,
+        body: r.try_get("body")?,
+    })
+}
+
+/// Rows per multi-row INSERT (11 parameters each; well under both databases' limits).
+const CHUNK: usize = 400;
+
+impl Tx {
+    /// Stores a batch; duplicates of already-stored (id, version) pairs are skipped.
+    /// Sequence numbers and `added_at` strictly increase in input order.
+    pub async fn stix_insert(&mut self, objects: &[NewStixObject], now: OffsetDateTime) -> Result<Vec<InsertOutcome>> {
+        let mut out = Vec::with_capacity(objects.len());
+        if objects.is_empty() {
+            return Ok(out);
+        }
+        let n = objects.len() as i64;
+        // Reserve n sequence numbers and n added_at ticks; the row locks serialise writers.
+        let last_seq: i64 = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'stix_seq' RETURNING value")
+            .bind(n)
+            .fetch_one(self.conn())
+            .await?
+            .try_get("value")?;
+        let first_seq = last_seq - n + 1;
+        let prev_added: i64 = sqlx::query("SELECT value FROM counters WHERE name = 'stix_added_at'")
+            .fetch_one(self.conn())
+            .await?
+            .try_get("value")?;
+        let first_added = (prev_added + 1).max(to_micros(now));
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'stix_added_at'")
+            .bind(first_added + n - 1)
+            .execute(self.conn())
+            .await?;
+        for (chunk_i, chunk) in objects.chunks(CHUNK).enumerate() {
+            let base = chunk_i * CHUNK;
+            let mut sql = format!("INSERT INTO stix_objects ({COLS}) VALUES ");
+            for i in 0..chunk.len() {
+                let p = i * 11;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${},${},${},${})",
+                    p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11
+                ));
+            }
+            sql.push_str(" ON CONFLICT (stix_id, version) DO NOTHING RETURNING seq");
+            let mut q = sqlx::query(&sql);
+            for (i, o) in chunk.iter().enumerate() {
+                let k = (base + i) as i64;
+                q = q
+                    .bind(first_seq + k)
+                    .bind(o.stix_id.clone())
+                    .bind(o.version.clone())
+                    .bind(o.object_type.clone())
+                    .bind(o.spec_version.clone())
+                    .bind(tlp_rank(o.tlp))
+                    .bind(o.owner_org.to_string())
+                    .bind(first_added + k)
+                    .bind(o.revoked as i64)
+                    .bind(o.distribution.clone())
+                    .bind(o.body.clone());
+            }
+            let rows = q.fetch_all(self.conn()).await?;
+            let mut stored = std::collections::HashSet::with_capacity(rows.len());
+            for r in rows {
+                stored.insert(r.try_get::<i64, _>("seq")?);
+            }
+            for i in 0..chunk.len() {
+                let seq = first_seq + (base + i) as i64;
+                out.push(if stored.contains(&seq) { InsertOutcome::Stored(seq) } else { InsertOutcome::Duplicate });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks every stored version of `stix_id` as revoked (the origin revoked the object).
+    pub async fn stix_mark_revoked(&mut self, stix_id: &str) -> Result<u64> {
+        Ok(sqlx::query("UPDATE stix_objects SET revoked = 1 WHERE stix_id = $1")
+            .bind(stix_id.to_string())
+            .execute(self.conn())
+            .await?
+            .rows_affected())
+    }
+
+    /// Deletes versions of an object (all when `version` is None); returns how many.
+    pub async fn stix_delete(&mut self, stix_id: &str, version: Option<&str>) -> Result<u64> {
+        let done = match version {
+            Some(v) => sqlx::query("DELETE FROM stix_objects WHERE stix_id = $1 AND version = $2")
+                .bind(stix_id.to_string())
+                .bind(v.to_string())
+                .execute(self.conn())
+                .await?,
+            None => sqlx::query("DELETE FROM stix_objects WHERE stix_id = $1").bind(stix_id.to_string()).execute(self.conn()).await?,
+        };
+        Ok(done.rows_affected())
+    }
+
+    pub async fn stix_versions(&mut self, stix_id: &str) -> Result<Vec<StixRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLS} FROM stix_objects WHERE stix_id = $1 ORDER BY version, seq"))
+            .bind(stix_id.to_string())
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
+
+impl Store {
+    /// Every stored version of an object, oldest version first.
+    pub async fn stix_versions(&self, stix_id: &str) -> Result<Vec<StixRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLS} FROM stix_objects WHERE stix_id = $1 ORDER BY version, seq"))
+            .bind(stix_id.to_string())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Versions with `seq > after`, in seq order, at most `limit`; optionally of some types only.
+    pub async fn stix_after(&self, after: i64, limit: i64, types: &[String]) -> Result<Vec<StixRecord>> {
+        let rows = if types.is_empty() {
+            sqlx::query(&format!("SELECT {COLS} FROM stix_objects WHERE seq > $1 ORDER BY seq LIMIT $2"))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+        } else {
+            let placeholders: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "SELECT {COLS} FROM stix_objects WHERE seq > $1 AND type IN ({}) ORDER BY seq LIMIT $2",
+                placeholders.join(",")
+            );
+            let mut q = sqlx::query(&sql).bind(after).bind(limit);
+            for t in types {
+                q = q.bind(t.clone());
+            }
+            q.fetch_all(self.reader()).await?
+        };
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The versions with these sequence numbers (any order in, seq order out).
+    pub async fn stix_by_seq(&self, seqs: &[i64]) -> Result<Vec<StixRecord>> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for chunk in seqs.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let sql = format!("SELECT {COLS} FROM stix_objects WHERE seq IN ({}) ORDER BY seq", placeholders.join(","));
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q.bind(*s);
+            }
+            for r in q.fetch_all(self.reader()).await? {
+                out.push(from_row(&r)?);
+            }
+        }
+        out.sort_by_key(|r| r.seq);
+        Ok(out)
+    }
+
+    /// Number of stored versions and the highest sequence number.
+    pub async fn stix_stats(&self) -> Result<(i64, i64)> {
+        let r = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS m FROM stix_objects").fetch_one(self.reader()).await?;
+        Ok((r.try_get("n")?, r.try_get("m")?))
+    }
+}
