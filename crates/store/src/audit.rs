@@ -2,7 +2,7 @@
 //! action and its record commit together or not at all. The single `audit_head` row is
 //! updated by every append: that row lock serialises appenders (also across processes on
 //! PostgreSQL), keeping `seq` gap-free and the chain linear.
-use crate::{parse_json, to_json, Result, Store, StoreError, Tx};
+use crate::{parse_json, to_json, Backend, Result, Store, StoreError, Tx};
 use atalaya_model::audit::{AuditEntry, AuditVerification, NewAuditEntry};
 use atalaya_model::time_util::{micros_rfc3339, to_micros};
 use sha2::{Digest, Sha256};
@@ -111,7 +111,13 @@ impl Store {
 
     /// Walks the whole chain and reports the first entry that was altered, removed or inserted.
     pub async fn audit_verify(&self) -> Result<AuditVerification> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(self.reader()).await?;
+        // Head and pages are read in one snapshot, so entries committed meanwhile are either
+        // wholly seen (with their head) or not at all. Dropping the read transaction rolls it back.
+        let mut snap = match self.backend() {
+            Backend::Sqlite => self.reader().begin().await?,
+            Backend::Postgres => self.reader().begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        };
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *snap).await?;
         let head_seq: i64 = head.try_get("seq")?;
         let head_hash: String = head.try_get("hash")?;
         let mut expected_seq = 1i64;
@@ -124,7 +130,7 @@ impl Store {
             let rows = sqlx::query(&format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"))
                 .bind(after)
                 .bind(PAGE)
-                .fetch_all(self.reader())
+                .fetch_all(&mut *snap)
                 .await?;
             if rows.is_empty() {
                 break;
@@ -134,6 +140,9 @@ impl Store {
                 count += 1;
                 if e.seq != expected_seq {
                     return Ok(bad(expected_seq, format!("entry {expected_seq} is missing (next present entry is {})", e.seq), count));
+                }
+                if e.seq > head_seq {
+                    return Ok(bad(e.seq, format!("entry {} lies beyond the recorded head of the chain (entry {head_seq}): it was added behind the log's back", e.seq), count));
                 }
                 if e.prev_hash != prev {
                     return Ok(bad(e.seq, format!("entry {} does not link to entry {} (an entry before it was altered or replaced)", e.seq, e.seq - 1), count));

@@ -198,8 +198,22 @@ impl Tx {
         self.org_get(id).await?.ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))
     }
 
-    /// Deletes an organisation with its contacts; refused while users still belong to it.
+    /// Deletes an organisation with its contacts if the stored version is still `version`;
+    /// refused while users still belong to it.
     pub async fn org_delete(&mut self, id: Uuid, version: i64, actor: &str, now: OffsetDateTime) -> Result<()> {
+        let stored: Option<i64> = sqlx::query("SELECT version FROM organisations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.conn())
+            .await?
+            .map(|r| r.try_get("version"))
+            .transpose()?;
+        match stored {
+            None => return Err(StoreError::NotFound(format!("organisation {id}"))),
+            Some(v) if v != version => {
+                return Err(StoreError::Stale(format!("organisation {id} is no longer at version {version}")))
+            }
+            Some(_) => {}
+        }
         let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE org_id = $1")
             .bind(id.to_string())
             .fetch_one(self.conn())
@@ -210,9 +224,13 @@ impl Tx {
         }
         sqlx::query("DELETE FROM contacts WHERE org_id = $1").bind(id.to_string()).execute(self.conn()).await?;
         sqlx::query("DELETE FROM constituency WHERE org_id = $1").bind(id.to_string()).execute(self.conn()).await?;
-        let done = sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id.to_string()).execute(self.conn()).await?;
+        let done = sqlx::query("DELETE FROM organisations WHERE id = $1 AND version = $2")
+            .bind(id.to_string())
+            .bind(version)
+            .execute(self.conn())
+            .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::NotFound(format!("organisation {id}")));
+            return Err(StoreError::Stale(format!("organisation {id} is no longer at version {version}")));
         }
         self.history_append("organisation", id, id, version + 1, "delete", actor, to_micros(now), None).await
     }
@@ -284,9 +302,16 @@ impl Tx {
     }
 
     pub async fn contact_delete(&mut self, c: &Contact, actor: &str, now: OffsetDateTime) -> Result<()> {
-        let done = sqlx::query("DELETE FROM contacts WHERE id = $1").bind(c.id.to_string()).execute(self.conn()).await?;
+        let done = sqlx::query("DELETE FROM contacts WHERE id = $1 AND version = $2")
+            .bind(c.id.to_string())
+            .bind(c.version)
+            .execute(self.conn())
+            .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::NotFound(format!("contact {}", c.id)));
+            return Err(match self.contact_get(c.id).await? {
+                Some(_) => StoreError::Stale(format!("contact {} is no longer at version {}", c.id, c.version)),
+                None => StoreError::NotFound(format!("contact {}", c.id)),
+            });
         }
         self.history_append("contact", c.id, c.organisation_id, c.version + 1, "delete", actor, to_micros(now), None).await
     }
