@@ -15,10 +15,30 @@ use std::net::SocketAddr;
 /// value errors → 422 naming the JSON path; oversize → 413.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let JsonBody(bytes) = JsonBody::from_request(req, state).await?;
+        if bytes.len() > state.limits.max_body_bytes {
+            return Err(too_large());
+        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "body", "the request body is larger than this node accepts")
+}
+
+/// The raw bytes of a JSON body (`application/json` or any `application/…+json`), up to the
+/// bundle limit; for endpoints that stream-parse large documents themselves.
+pub struct JsonBody(pub Bytes);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
@@ -31,12 +51,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "body", "the request body is larger than this node accepts")
+                too_large()
             } else {
                 ApiError::field(StatusCode::BAD_REQUEST, "bad-request", "body", e.body_text())
             }
         })?;
-        parse_json(&bytes).map(ApiJson)
+        Ok(JsonBody(bytes))
     }
 }
 

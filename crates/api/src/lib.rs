@@ -24,13 +24,15 @@ use utoipa_axum::router::OpenApiRouter;
 pub struct HttpConfig {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted STIX bundle body, in bytes.
+    pub max_bundle_bytes: usize,
     /// Whole-request timeout.
     pub request_timeout: Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_body_bytes: 1024 * 1024, request_timeout: Duration::from_secs(60) }
+        HttpConfig { max_body_bytes: 1024 * 1024, max_bundle_bytes: 64 * 1024 * 1024, request_timeout: Duration::from_secs(120) }
     }
 }
 
@@ -39,6 +41,7 @@ pub struct AppState {
     pub services: Services,
     pub metrics: metrics::Metrics,
     pub openapi: std::sync::Arc<String>,
+    pub limits: HttpConfig,
 }
 
 #[derive(OpenApi)]
@@ -56,7 +59,8 @@ pub struct AppState {
         (name = "auth", description = "Login and API tokens"),
         (name = "directory", description = "Organisations, points of contact, constituencies"),
         (name = "users", description = "Accounts of the organisations on this node"),
-        (name = "audit", description = "The hash-chained audit log")
+        (name = "audit", description = "The hash-chained audit log"),
+        (name = "intel", description = "STIX 2.1 threat intelligence: import, objects, correlation, export")
     )
 )]
 struct ApiDoc;
@@ -88,14 +92,14 @@ pub fn app(services: Services, cfg: &HttpConfig) -> Router {
     let (api, doc) = api_router();
     let openapi = doc.to_json().unwrap_or_else(|_| "{}".into());
     let metrics = metrics::Metrics::new();
-    let state = AppState { services, metrics: metrics.clone(), openapi: std::sync::Arc::new(openapi) };
+    let state = AppState { services, metrics: metrics.clone(), openapi: std::sync::Arc::new(openapi), limits: cfg.clone() };
     let sec = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
     api.merge(routes::system_router())
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .layer(DefaultBodyLimit::max(cfg.max_bundle_bytes.max(cfg.max_body_bytes)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, cfg.request_timeout))
         .layer(sec("x-content-type-options", "nosniff"))

@@ -29,6 +29,7 @@ pub struct NodeSection {
 #[serde(deny_unknown_fields)]
 pub struct HttpSection {
     pub max_body_bytes: Option<usize>,
+    pub max_bundle_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
 }
 

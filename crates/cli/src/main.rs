@@ -1,5 +1,6 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
 mod config;
+mod intel;
 
 use atalaya_model::Role;
 use atalaya_services::{ServiceConfig, ServiceError, Services};
@@ -31,11 +32,15 @@ enum Command {
     /// This node's identity.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// Import STIX 2.1: a bundle, JSON lines, or a directory of them (offline, or to a running node with --url).
+    Import(intel::ImportArgs),
+    /// Export visible STIX objects as a bundle, CSV or a blocklist.
+    Export(intel::ExportArgs),
 }
 
 /// Where the node's data lives (shared by every command).
 #[derive(Args, Clone)]
-struct NodeArgs {
+pub(crate) struct NodeArgs {
     /// Data directory (created on first start): node key, SQLite database, config file.
     #[arg(long, env = "ATALAYA_DATA_DIR", default_value = "./atalaya-data")]
     data_dir: PathBuf,
@@ -113,7 +118,7 @@ enum NodeCommand {
 }
 
 /// A CLI failure: one readable line, and the exit code.
-struct Failure(String);
+pub(crate) struct Failure(pub String);
 
 impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
@@ -148,14 +153,14 @@ fn main() -> ExitCode {
     }
 }
 
-struct Loaded {
-    file: config::FileConfig,
+pub(crate) struct Loaded {
+    pub(crate) file: config::FileConfig,
     data_dir: PathBuf,
     database: Option<String>,
     service: ServiceConfig,
 }
 
-fn load(args: &NodeArgs) -> Result<Loaded, Failure> {
+pub(crate) fn load(args: &NodeArgs) -> Result<Loaded, Failure> {
     let (file, _) = config::load_file(args.config.as_deref(), &args.data_dir)?;
     let mut service = ServiceConfig::default();
     if let Some(n) = args.node_name.clone().or_else(|| file.node.name.clone()) {
@@ -172,7 +177,7 @@ fn load(args: &NodeArgs) -> Result<Loaded, Failure> {
     Ok(Loaded { data_dir: args.data_dir.clone(), database, service, file })
 }
 
-async fn open(l: &Loaded) -> Result<Services, Failure> {
+pub(crate) async fn open(l: &Loaded) -> Result<Services, Failure> {
     Ok(Services::open(&l.data_dir, l.database.as_deref(), l.service.clone()).await?)
 }
 
@@ -232,6 +237,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             eprintln!("password of '{user}' set");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import(args) => intel::import(args).await,
+        Command::Export(args) => intel::export(args).await,
         Command::Node(NodeCommand::Show { node }) => {
             let l = load(&node)?;
             init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);
@@ -249,7 +256,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
 /// Logs go to stderr (stdout is for results). Level: `ATALAYA_LOG` > `[log] level` > info
 /// (warn for offline commands).
-fn init_logging(format: Option<&str>, level: Option<&str>, quiet: bool) {
+pub(crate) fn init_logging(format: Option<&str>, level: Option<&str>, quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let default = level.unwrap_or(if quiet { "warn" } else { "info" });
     let filter = EnvFilter::try_from_env("ATALAYA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
@@ -271,6 +278,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     let svc = open(&l).await?;
     let mut http = atalaya_api::HttpConfig::default();
     if let Some(n) = l.file.http.max_body_bytes { http.max_body_bytes = n; }
+    if let Some(n) = l.file.http.max_bundle_bytes { http.max_bundle_bytes = n; }
     if let Some(s) = l.file.http.request_timeout_secs { http.request_timeout = Duration::from_secs(s); }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure(format!("--listen: cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Failure(e.to_string()))?;

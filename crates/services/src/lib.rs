@@ -7,6 +7,7 @@ pub mod auth;
 pub mod directory;
 mod error;
 pub mod identity;
+pub mod intel;
 pub mod node;
 pub mod users;
 
@@ -55,6 +56,8 @@ pub struct ServiceConfig {
     /// Failed logins allowed per client address within `login_window`.
     pub login_max_failures_per_source: i64,
     pub login_window: Duration,
+    /// TLP given to objects that carry none.
+    pub default_tlp: atalaya_model::Tlp,
 }
 
 impl Default for ServiceConfig {
@@ -67,6 +70,7 @@ impl Default for ServiceConfig {
             login_max_failures_per_user: 5,
             login_max_failures_per_source: 20,
             login_window: Duration::from_secs(15 * 60),
+            default_tlp: atalaya_model::Tlp::Amber,
         }
     }
 }

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod directory;
+mod stix;
 mod system;
 mod users;
 
@@ -33,6 +34,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::set_password))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
+        .routes(routes!(stix::import_bundle))
+        .routes(routes!(stix::list_objects))
+        .routes(routes!(stix::get_object))
+        .routes(routes!(stix::export))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

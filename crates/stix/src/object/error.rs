@@ -17,8 +17,16 @@ pub struct ObjectError {
 }
 
 impl ObjectError {
-    pub(crate) fn new(id: Option<&str>, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ObjectError { id: id.map(str::to_owned), field: field.into(), reason: reason.into() }
+    pub(crate) fn new(
+        id: Option<&str>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        ObjectError {
+            id: id.map(str::to_owned),
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -59,7 +59,11 @@ pub(crate) const SCO_TYPES: &[&str] = &[
     "windows-registry-key",
     "x509-certificate",
 ];
-pub(crate) const META_TYPES: &[&str] = &["language-content", "marking-definition", "extension-definition"];
+pub(crate) const META_TYPES: &[&str] = &[
+    "language-content",
+    "marking-definition",
+    "extension-definition",
+];
 
 /// The category of a type name. `bundle` is not a STIX object and reports [`ObjectCategory::Custom`];
 /// callers check for it separately.
@@ -83,14 +87,21 @@ pub(crate) fn check_type_name(t: &str) -> Result<(), String> {
     if t.len() < 3 || t.len() > 250 {
         return Err(format!("type name '{t}' must be 3 to 250 characters long"));
     }
-    if !t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
-        return Err(format!("type name '{t}' may only contain a-z, 0-9 and hyphen"));
+    if !t
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
+        return Err(format!(
+            "type name '{t}' may only contain a-z, 0-9 and hyphen"
+        ));
     }
     if !t.as_bytes()[0].is_ascii_lowercase() {
         return Err(format!("type name '{t}' must begin with a letter a-z"));
     }
     if t.contains("--") {
-        return Err(format!("type name '{t}' must not contain two hyphens in a row"));
+        return Err(format!(
+            "type name '{t}' must not contain two hyphens in a row"
+        ));
     }
     Ok(())
 }
@@ -106,7 +117,9 @@ pub(crate) struct Ident<'a> {
 /// hyphenated 36-character form (variant bits `10`).
 pub(crate) fn parse_identifier(s: &str) -> Result<Ident<'_>, String> {
     let Some((object_type, uuid_part)) = s.rsplit_once("--") else {
-        return Err(format!("'{s}' is not a STIX identifier (expected TYPE--UUID)"));
+        return Err(format!(
+            "'{s}' is not a STIX identifier (expected TYPE--UUID)"
+        ));
     };
     check_type_name(object_type).map_err(|e| format!("'{s}' is not a STIX identifier: {e}"))?;
     let well_formed = uuid_part.len() == 36
@@ -118,7 +131,9 @@ pub(crate) fn parse_identifier(s: &str) -> Result<Ident<'_>, String> {
             }
         });
     if !well_formed {
-        return Err(format!("'{s}' is not a STIX identifier: '{uuid_part}' is not a hyphenated UUID"));
+        return Err(format!(
+            "'{s}' is not a STIX identifier: '{uuid_part}' is not a hyphenated UUID"
+        ));
     }
     let uuid = Uuid::parse_str(uuid_part)
         .map_err(|e| format!("'{s}' is not a STIX identifier: '{uuid_part}': {e}"))?;
@@ -128,7 +143,9 @@ pub(crate) fn parse_identifier(s: &str) -> Result<Ident<'_>, String> {
         ));
     }
     if uuid.get_version_num() == 0 {
-        return Err(format!("'{s}' is not a STIX identifier: the UUID '{uuid_part}' has no RFC 4122 version"));
+        return Err(format!(
+            "'{s}' is not a STIX identifier: the UUID '{uuid_part}' has no RFC 4122 version"
+        ));
     }
     Ok(Ident { object_type, uuid })
 }
@@ -162,7 +179,15 @@ mod tests {
     fn type_names() {
         assert!(check_type_name("attack-pattern").is_ok());
         assert!(check_type_name("x-acme-widget").is_ok());
-        for bad in ["ab", "Attack-pattern", "1abc", "a--b", "a_b_c", "-abc", &"a".repeat(251)] {
+        for bad in [
+            "ab",
+            "Attack-pattern",
+            "1abc",
+            "a--b",
+            "a_b_c",
+            "-abc",
+            &"a".repeat(251),
+        ] {
             assert!(check_type_name(bad).is_err(), "{bad}");
         }
     }

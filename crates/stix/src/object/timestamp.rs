@@ -15,9 +15,8 @@ pub(crate) struct Timestamp {
 /// accepted as the last nanosecond of the minute.
 pub(crate) fn parse(s: &str) -> Result<Timestamp, String> {
     let b = s.as_bytes();
-    let bad = || {
-        format!("'{s}' is not a STIX timestamp (RFC 3339 in UTC: YYYY-MM-DDTHH:mm:ss[.s+]Z)")
-    };
+    let bad =
+        || format!("'{s}' is not a STIX timestamp (RFC 3339 in UTC: YYYY-MM-DDTHH:mm:ss[.s+]Z)");
     if b.len() < 20 {
         return Err(bad());
     }
@@ -35,17 +34,29 @@ pub(crate) fn parse(s: &str) -> Result<Timestamp, String> {
     if !sep_ok {
         return Err(bad());
     }
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
-        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
-    else {
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
         return Err(bad());
     };
     let rest = &b[19..];
     let (fraction_digits, nanos, tail) = match rest.first() {
         Some(b'.') => {
-            let frac: Vec<u8> = rest[1..].iter().copied().take_while(u8::is_ascii_digit).collect();
+            let frac: Vec<u8> = rest[1..]
+                .iter()
+                .copied()
+                .take_while(u8::is_ascii_digit)
+                .collect();
             if frac.is_empty() {
-                return Err(format!("{}: a decimal point must be followed by digits", bad()));
+                return Err(format!(
+                    "{}: a decimal point must be followed by digits",
+                    bad()
+                ));
             }
             let mut nanos: u32 = 0;
             for i in 0..9 {
@@ -58,16 +69,30 @@ pub(crate) fn parse(s: &str) -> Result<Timestamp, String> {
     if tail != b"Z" {
         return Err(format!("{}: it must end with 'Z' (UTC)", bad()));
     }
-    let month = u8::try_from(month).ok().and_then(|m| Month::try_from(m).ok()).ok_or_else(bad)?;
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or_else(bad)?;
     let year = i32::try_from(year).map_err(|_| bad())?;
     let day = u8::try_from(day).map_err(|_| bad())?;
     let date = Date::from_calendar_date(year, month, day).map_err(|_| bad())?;
-    let (second, nanos) = if second == 60 { (59, 999_999_999) } else { (second, nanos) };
-    let (Ok(hour), Ok(minute), Ok(second)) = (u8::try_from(hour), u8::try_from(minute), u8::try_from(second)) else {
+    let (second, nanos) = if second == 60 {
+        (59, 999_999_999)
+    } else {
+        (second, nanos)
+    };
+    let (Ok(hour), Ok(minute), Ok(second)) = (
+        u8::try_from(hour),
+        u8::try_from(minute),
+        u8::try_from(second),
+    ) else {
         return Err(bad());
     };
     let t = Time::from_hms_nano(hour, minute, second, nanos).map_err(|_| bad())?;
-    Ok(Timestamp { at: PrimitiveDateTime::new(date, t).assume_utc(), fraction_digits })
+    Ok(Timestamp {
+        at: PrimitiveDateTime::new(date, t).assume_utc(),
+        fraction_digits,
+    })
 }
 
 #[cfg(test)]
@@ -85,7 +110,10 @@ mod tests {
         ] {
             assert!(parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(parse("2016-01-20T12:31:12.5Z").map(|t| t.fraction_digits), Ok(1));
+        assert_eq!(
+            parse("2016-01-20T12:31:12.5Z").map(|t| t.fraction_digits),
+            Ok(1)
+        );
         assert!(parse("2016-01-20T12:31:12.5Z") < parse("2016-01-20T12:31:12.51Z"));
     }
 

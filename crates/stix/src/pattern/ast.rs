@@ -21,7 +21,10 @@ pub enum ObservationExpr {
     /// `a FOLLOWEDBY b FOLLOWEDBY ...` (two or more operands)
     FollowedBy(Vec<ObservationExpr>),
     /// An observation expression with one or more qualifiers, applied left to right.
-    Qualified { expr: Box<ObservationExpr>, qualifiers: Vec<Qualifier> },
+    Qualified {
+        expr: Box<ObservationExpr>,
+        qualifiers: Vec<Qualifier>,
+    },
 }
 
 /// A comparison expression, inside the brackets of an observation expression.
@@ -124,7 +127,9 @@ pub(crate) fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
 /// Whether a key can be written without quotes: an identifier without hyphen that is no keyword.
 fn is_bare_key(key: &str) -> bool {
     let mut bytes = key.bytes();
-    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
     first_ok
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && super::lexer::keyword(key).is_none()
@@ -187,7 +192,11 @@ impl fmt::Display for Comparison {
         if self.operator == "EXISTS" {
             return write!(f, "{not}EXISTS {}:{}", self.object_type, self.path);
         }
-        write!(f, "{}:{} {not}{} ", self.object_type, self.path, self.operator)?;
+        write!(
+            f,
+            "{}:{} {not}{} ",
+            self.object_type, self.path, self.operator
+        )?;
         if self.operator == "IN" {
             f.write_str("(")?;
             for (i, lit) in self.literals.iter().enumerate() {
@@ -250,7 +259,12 @@ fn obs_level(e: &ObservationExpr) -> u8 {
     }
 }
 
-fn write_operands(f: &mut fmt::Formatter<'_>, items: &[ObservationExpr], op: &str, level: u8) -> fmt::Result {
+fn write_operands(
+    f: &mut fmt::Formatter<'_>,
+    items: &[ObservationExpr],
+    op: &str,
+    level: u8,
+) -> fmt::Result {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             write!(f, " {op} ")?;
@@ -295,7 +309,9 @@ impl ObservationExpr {
     pub fn for_each_comparison<'a>(&'a self, visit: &mut dyn FnMut(&'a Comparison)) {
         match self {
             ObservationExpr::Observation(c) => c.for_each_comparison(visit),
-            ObservationExpr::And(items) | ObservationExpr::Or(items) | ObservationExpr::FollowedBy(items) => {
+            ObservationExpr::And(items)
+            | ObservationExpr::Or(items)
+            | ObservationExpr::FollowedBy(items) => {
                 for item in items {
                     item.for_each_comparison(visit);
                 }
@@ -308,7 +324,9 @@ impl ObservationExpr {
     pub fn for_each_qualifier<'a>(&'a self, visit: &mut dyn FnMut(&'a Qualifier)) {
         match self {
             ObservationExpr::Observation(_) => {}
-            ObservationExpr::And(items) | ObservationExpr::Or(items) | ObservationExpr::FollowedBy(items) => {
+            ObservationExpr::And(items)
+            | ObservationExpr::Or(items)
+            | ObservationExpr::FollowedBy(items) => {
                 for item in items {
                     item.for_each_qualifier(visit);
                 }

@@ -90,12 +90,8 @@ pub(crate) fn is_pattern_whitespace(c: char) -> bool {
             | '\u{85}'
             | '\u{A0}'
             | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
+            | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -126,8 +122,15 @@ pub(crate) fn keyword(word: &str) -> Option<Tok> {
 /// Builds an error at a byte offset of `input` (the column is counted in characters).
 pub(crate) fn error_at(input: &str, offset: usize, message: impl Into<String>) -> PatternError {
     let offset = offset.min(input.len());
-    let column = input.get(..offset).map_or(offset, |prefix| prefix.chars().count()) + 1;
-    PatternError { offset, column, message: message.into() }
+    let column = input
+        .get(..offset)
+        .map_or(offset, |prefix| prefix.chars().count())
+        + 1;
+    PatternError {
+        offset,
+        column,
+        message: message.into(),
+    }
 }
 
 pub(crate) struct Lexer<'a> {
@@ -150,7 +153,11 @@ fn is_base64_char(b: u8) -> bool {
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(input: &'a str) -> Self {
-        Lexer { input, bytes: input.as_bytes(), pos: 0 }
+        Lexer {
+            input,
+            bytes: input.as_bytes(),
+            pos: 0,
+        }
     }
 
     fn byte(&self, at: usize) -> Option<u8> {
@@ -164,13 +171,20 @@ impl<'a> Lexer<'a> {
     /// Skips whitespace and comments.
     fn skip_trivia(&mut self) -> Result<(), PatternError> {
         loop {
-            let Some(rest) = self.input.get(self.pos..) else { return Ok(()) };
+            let Some(rest) = self.input.get(self.pos..) else {
+                return Ok(());
+            };
             let mut chars = rest.chars();
             match chars.next() {
                 Some(c) if is_pattern_whitespace(c) => self.pos += c.len_utf8(),
-                Some('/') if rest.starts_with("/*") => match rest.get(2..).and_then(|r| r.find("*/")) {
+                Some('/') if rest.starts_with("/*") => match rest
+                    .get(2..)
+                    .and_then(|r| r.find("*/"))
+                {
                     Some(end) => self.pos += 2 + end + 2,
-                    None => return Err(self.err(self.pos, "unterminated comment: '/*' without '*/'")),
+                    None => {
+                        return Err(self.err(self.pos, "unterminated comment: '/*' without '*/'"))
+                    }
                 },
                 Some('/') if rest.starts_with("//") => {
                     let len = rest.find(['\r', '\n']).unwrap_or(rest.len());
@@ -186,7 +200,11 @@ impl<'a> Lexer<'a> {
         self.skip_trivia()?;
         let start = self.pos;
         let Some(b) = self.byte(start) else {
-            return Ok(Token { kind: Tok::Eof, start, end: start });
+            return Ok(Token {
+                kind: Tok::Eof,
+                start,
+                end: start,
+            });
         };
         let kind = match b {
             b'[' => self.single(Tok::LBrack),
@@ -197,7 +215,11 @@ impl<'a> Lexer<'a> {
             b',' => self.single(Tok::Comma),
             b'*' => self.single(Tok::Asterisk),
             b'=' => {
-                self.pos += if self.byte(start + 1) == Some(b'=') { 2 } else { 1 };
+                self.pos += if self.byte(start + 1) == Some(b'=') {
+                    2
+                } else {
+                    1
+                };
                 Tok::Eq
             }
             b'!' if self.byte(start + 1) == Some(b'=') => {
@@ -235,7 +257,8 @@ impl<'a> Lexer<'a> {
             b'+' | b'-' => {
                 let next = self.byte(start + 1);
                 let starts_number = next.is_some_and(|d| d.is_ascii_digit())
-                    || (next == Some(b'.') && self.byte(start + 2).is_some_and(|d| d.is_ascii_digit()));
+                    || (next == Some(b'.')
+                        && self.byte(start + 2).is_some_and(|d| d.is_ascii_digit()));
                 if starts_number {
                     self.number()?
                 } else {
@@ -245,12 +268,20 @@ impl<'a> Lexer<'a> {
             _ if is_ident_start(b) => self.word()?,
             _ => {
                 // Any other character, possibly multi-byte.
-                let len = self.input.get(start..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8);
+                let len = self
+                    .input
+                    .get(start..)
+                    .and_then(|r| r.chars().next())
+                    .map_or(1, char::len_utf8);
                 self.pos += len;
                 Tok::Invalid
             }
         };
-        Ok(Token { kind, start, end: self.pos })
+        Ok(Token {
+            kind,
+            start,
+            end: self.pos,
+        })
     }
 
     fn single(&mut self, kind: Tok) -> Tok {
@@ -273,7 +304,11 @@ impl<'a> Lexer<'a> {
                 Some(b'\\') => match self.byte(i + 1) {
                     Some(b'\'') | Some(b'\\') => i += 2,
                     Some(_) => {
-                        let shown: String = self.input.get(i..).map(|r| r.chars().take(2).collect()).unwrap_or_default();
+                        let shown: String = self
+                            .input
+                            .get(i..)
+                            .map(|r| r.chars().take(2).collect())
+                            .unwrap_or_default();
                         return Err(self.err(
                             i,
                             format!(
@@ -281,7 +316,9 @@ impl<'a> Lexer<'a> {
                             ),
                         ));
                     }
-                    None => return Err(self.err(open, "unterminated string literal: no closing quote")),
+                    None => {
+                        return Err(self.err(open, "unterminated string literal: no closing quote"))
+                    }
                 },
                 Some(_) => i += 1,
             }
@@ -309,7 +346,10 @@ impl<'a> Lexer<'a> {
             return Ok(Tok::Float);
         }
         if int_digits > 1 && self.byte(digits_start) == Some(b'0') {
-            return Err(self.err(start, "invalid integer literal: leading zeros are not allowed"));
+            return Err(self.err(
+                start,
+                "invalid integer literal: leading zeros are not allowed",
+            ));
         }
         self.pos = i;
         Ok(Tok::Int)
@@ -335,7 +375,11 @@ impl<'a> Lexer<'a> {
         if let Some(kw) = keyword(word) {
             return Ok(kw);
         }
-        Ok(if word.contains('-') { Tok::IdentHyphen } else { Tok::Ident })
+        Ok(if word.contains('-') {
+            Tok::IdentHyphen
+        } else {
+            Tok::Ident
+        })
     }
 
     /// The body of a `x'...'` literal (no escapes), `self.pos` at the `x`. Returns the body's range.
@@ -343,7 +387,11 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let body = start + 2;
         let Some(len) = self.input.get(body..).and_then(|r| r.find('\'')) else {
-            return Err(self.err(start, format!("unterminated {what} literal: no closing quote")));
+            let prefix = self.input.get(start..body).unwrap_or("");
+            return Err(self.err(
+                start,
+                format!("unterminated {what} literal {prefix}...: no closing quote"),
+            ));
         };
         self.pos = body + len + 1;
         Ok((body, body + len))
@@ -379,8 +427,12 @@ impl<'a> Lexer<'a> {
                 "invalid hex literal: only the digits 0-9, a-f and A-F are allowed".to_string(),
             ));
         }
-        if text.len() % 2 != 0 {
-            return Err(self.err(start, "invalid hex literal: an odd number of hex digits (each byte takes two)"));
+        let odd = text.len() % 2;
+        if odd != 0 {
+            return Err(self.err(
+                start,
+                "invalid hex literal: an odd number of hex digits (each byte takes two)",
+            ));
         }
         Ok(Tok::Hex)
     }
@@ -392,8 +444,12 @@ fn check_base64(text: &[u8]) -> Result<(), String> {
     if text.is_empty() {
         return Err("empty (base64 needs at least one group of four characters)".into());
     }
-    if text.len() % 4 != 0 {
-        return Err(format!("base64 length {} is not a multiple of 4", text.len()));
+    let remainder = text.len() % 4;
+    if remainder != 0 {
+        return Err(format!(
+            "base64 length {} is not a multiple of 4",
+            text.len()
+        ));
     }
     let padding = text.iter().rev().take_while(|&&c| c == b'=').count();
     if padding > 2 {
@@ -401,7 +457,11 @@ fn check_base64(text: &[u8]) -> Result<(), String> {
     }
     let body = text.get(..text.len() - padding).unwrap_or(&[]);
     if let Some(c) = body.iter().find(|&&c| !is_base64_char(c)) {
-        let shown = if c.is_ascii_graphic() || *c == b' ' { format!("'{}'", *c as char) } else { format!("byte 0x{c:02x}") };
+        let shown = if c.is_ascii_graphic() || *c == b' ' {
+            format!("'{}'", *c as char)
+        } else {
+            format!("byte 0x{c:02x}")
+        };
         return Err(format!("{shown} is not a base64 character"));
     }
     Ok(())
@@ -410,7 +470,8 @@ fn check_base64(text: &[u8]) -> Result<(), String> {
 /// `YYYY-MM-DDTHH:MM:SS[.s+]Z` (RFC 3339 in UTC, upper-case `T` and `Z` as the reference
 /// grammar has them), with a day that exists in its month; a leap second (`60`) is accepted.
 pub(crate) fn check_timestamp(text: &str) -> Result<(), String> {
-    const FORM: &str = "expected the RFC 3339 form YYYY-MM-DDTHH:MM:SS[.fraction]Z";
+    const FORM: &str =
+        "expected the RFC 3339 form YYYY-MM-DDTHH:MM:SS[.fraction]Z, in UTC ending in 'Z'";
     let b = text.as_bytes();
     if b.len() < 20 {
         return Err(FORM.into());
@@ -418,7 +479,9 @@ pub(crate) fn check_timestamp(text: &str) -> Result<(), String> {
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(range)?;
         if part.iter().all(u8::is_ascii_digit) {
-            part.iter().try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+            part.iter().try_fold(0u32, |acc, d| {
+                acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+            })
         } else {
             None
         }
@@ -428,9 +491,14 @@ pub(crate) fn check_timestamp(text: &str) -> Result<(), String> {
         && b.get(10) == Some(&b'T')
         && b.get(13) == Some(&b':')
         && b.get(16) == Some(&b':');
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
-        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
-    else {
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
         return Err(FORM.into());
     };
     if !seps_ok {
@@ -439,11 +507,13 @@ pub(crate) fn check_timestamp(text: &str) -> Result<(), String> {
     let rest = b.get(19..).unwrap_or(&[]);
     let rest_ok = match rest {
         [b'Z'] => true,
-        [b'.', fraction @ .., b'Z'] => !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit),
+        [b'.', fraction @ .., b'Z'] => {
+            !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit)
+        }
         _ => false,
     };
     if !rest_ok {
-        return Err(format!("{FORM} (UTC only, ending in 'Z')"));
+        return Err(FORM.into());
     }
     if !(1..=12).contains(&month) {
         return Err(format!("month {month:02} is out of range"));
@@ -456,7 +526,9 @@ pub(crate) fn check_timestamp(text: &str) -> Result<(), String> {
         _ => 31,
     };
     if day < 1 || day > days_in_month {
-        return Err(format!("day {day:02} does not exist in {year:04}-{month:02}"));
+        return Err(format!(
+            "day {day:02} does not exist in {year:04}-{month:02}"
+        ));
     }
     if hour > 23 {
         return Err(format!("hour {hour:02} is out of range"));

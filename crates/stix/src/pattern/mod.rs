@@ -88,10 +88,17 @@ pub struct Comparison {
 pub fn parse(input: &str) -> Result<Pattern, PatternError> {
     // As the reference validator: the pattern must open with its first observation expression
     // (after any '('), not with a comment.
-    if let Some((at, _)) = input.char_indices().find(|&(_, c)| !(c == '(' || lexer::is_pattern_whitespace(c))) {
+    if let Some((at, _)) = input
+        .char_indices()
+        .find(|&(_, c)| !(c == '(' || lexer::is_pattern_whitespace(c)))
+    {
         let rest = input.get(at..).unwrap_or("");
         if rest.starts_with("/*") || rest.starts_with("//") {
-            return Err(lexer::error_at(input, at, "a pattern must begin with '[' (or '('), not with a comment"));
+            return Err(lexer::error_at(
+                input,
+                at,
+                "a pattern must begin with '[' (or '('), not with a comment",
+            ));
         }
     }
     let mut parser = parser::Parser::new(input)?;

@@ -49,7 +49,23 @@ fn describe(input: &str, tok: Token) -> String {
         let code = text.chars().next().map_or(0, u32::from);
         return format!("the character U+{code:04X}");
     }
-    format!("'{shown}'")
+    match tok.kind {
+        // These carry their own quotes.
+        Tok::Str => format!("the string {shown}"),
+        Tok::Timestamp | Tok::Binary | Tok::Hex => format!("the literal {shown}"),
+        Tok::Invalid if text == "\"" => "'\"' (string literals take single quotes)".to_string(),
+        _ => format!("'{shown}'"),
+    }
+}
+
+/// The only item of a chain, or the chain of several.
+fn one_or<T>(mut items: Vec<T>, chain: fn(Vec<T>) -> T) -> T {
+    if items.len() == 1 {
+        if let Some(only) = items.pop() {
+            return only;
+        }
+    }
+    chain(items)
 }
 
 /// Unescapes the body of a string literal token (`\'` and `\\`; the lexer rejected the rest).
@@ -70,14 +86,19 @@ fn unescape(body: &str) -> String {
 
 /// The object type rule of the specification: 3 to 250 characters of `a-z`, `0-9` and `-`.
 fn check_object_type(name: &str) -> Result<(), String> {
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Err(format!(
             "invalid object type '{name}': only lower-case letters a-z, digits and '-' are allowed, not '{bad}'"
         ));
     }
     let len = name.len();
     if !(3..=250).contains(&len) {
-        return Err(format!("invalid object type '{name}': it must be 3 to 250 characters long, not {len}"));
+        return Err(format!(
+            "invalid object type '{name}': it must be 3 to 250 characters long, not {len}"
+        ));
     }
     Ok(())
 }
@@ -86,7 +107,12 @@ impl<'a> Parser<'a> {
     pub(crate) fn new(input: &'a str) -> Result<Self, PatternError> {
         let mut lexer = Lexer::new(input);
         let tok = lexer.next_token()?;
-        Ok(Parser { input, lexer, tok, depth: 0 })
+        Ok(Parser {
+            input,
+            lexer,
+            tok,
+            depth: 0,
+        })
     }
 
     fn text(&self, tok: Token) -> &'a str {
@@ -105,7 +131,10 @@ impl<'a> Parser<'a> {
 
     /// "expected X, found Y" at the current token.
     fn expected(&self, what: &str) -> PatternError {
-        self.error(self.tok, format!("expected {what}, found {}", describe(self.input, self.tok)))
+        self.error(
+            self.tok,
+            format!("expected {what}, found {}", describe(self.input, self.tok)),
+        )
     }
 
     fn expect(&mut self, kind: Tok, what: &str) -> Result<Token, PatternError> {
@@ -121,7 +150,9 @@ impl<'a> Parser<'a> {
         if self.depth > MAX_DEPTH {
             return Err(self.error(
                 self.tok,
-                format!("too deeply nested: more than {MAX_DEPTH} levels of parentheses and brackets"),
+                format!(
+                    "too deeply nested: more than {MAX_DEPTH} levels of parentheses and brackets"
+                ),
             ));
         }
         Ok(())
@@ -140,7 +171,9 @@ impl<'a> Parser<'a> {
             let hint = match self.tok.kind {
                 Tok::RBrack => "; is there an extra ']'?",
                 Tok::RParen => "; is there an extra ')'?",
-                Tok::LBrack | Tok::LParen => "; are two observation expressions missing AND, OR or FOLLOWEDBY?",
+                Tok::LBrack | Tok::LParen => {
+                    "; are two observation expressions missing AND, OR or FOLLOWEDBY?"
+                }
                 _ => "",
             };
             return Err(self.error(
@@ -160,7 +193,7 @@ impl<'a> Parser<'a> {
             self.advance()?;
             items.push(self.obs_or()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { ObservationExpr::FollowedBy(items) })
+        Ok(one_or(items, ObservationExpr::FollowedBy))
     }
 
     fn obs_or(&mut self) -> Result<ObservationExpr, PatternError> {
@@ -169,7 +202,7 @@ impl<'a> Parser<'a> {
             self.advance()?;
             items.push(self.obs_and()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { ObservationExpr::Or(items) })
+        Ok(one_or(items, ObservationExpr::Or))
     }
 
     fn obs_and(&mut self) -> Result<ObservationExpr, PatternError> {
@@ -178,7 +211,7 @@ impl<'a> Parser<'a> {
             self.advance()?;
             items.push(self.obs_qualified()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { ObservationExpr::And(items) })
+        Ok(one_or(items, ObservationExpr::And))
     }
 
     fn obs_qualified(&mut self) -> Result<ObservationExpr, PatternError> {
@@ -191,9 +224,10 @@ impl<'a> Parser<'a> {
                 Tok::Within => self.within()?,
                 Tok::Repeats => self.repeats()?,
                 Tok::Start => self.start_stop()?,
-                Tok::Last => {
-                    return Err(self.error(at, "LAST is a reserved word, not a qualifier of STIX 2.1 (use WITHIN n SECONDS)"))
-                }
+                Tok::Last => return Err(self.error(
+                    at,
+                    "LAST is a reserved word, not a qualifier of STIX 2.1 (use WITHIN n SECONDS)",
+                )),
                 _ => break,
             };
             // As in the reference implementation: a bare `[...]` takes each kind of qualifier
@@ -201,7 +235,10 @@ impl<'a> Parser<'a> {
             if bracketed && qualifiers.iter().any(|prev| prev.kind() == q.kind()) {
                 return Err(self.error(
                     at,
-                    format!("duplicate {} qualifier on the same observation expression", q.kind()),
+                    format!(
+                        "duplicate {} qualifier on the same observation expression",
+                        q.kind()
+                    ),
                 ));
             }
             qualifiers.push(q);
@@ -209,7 +246,10 @@ impl<'a> Parser<'a> {
         Ok(if qualifiers.is_empty() {
             expr
         } else {
-            ObservationExpr::Qualified { expr: Box::new(expr), qualifiers }
+            ObservationExpr::Qualified {
+                expr: Box::new(expr),
+                qualifiers,
+            }
         })
     }
 
@@ -220,7 +260,10 @@ impl<'a> Parser<'a> {
                 self.enter()?;
                 self.advance()?;
                 if self.tok.kind == Tok::RBrack {
-                    return Err(self.error(self.tok, "empty observation expression: expected a comparison inside '[ ]'"));
+                    return Err(self.error(
+                        self.tok,
+                        "empty observation expression: expected a comparison inside '[ ]'",
+                    ));
                 }
                 let inner = self.cmp_or()?;
                 if self.tok.kind != Tok::RBrack {
@@ -262,7 +305,13 @@ impl<'a> Parser<'a> {
     /// Whether the token after the current one is ':' (for a better message only).
     fn peek_is_colon(&self) -> bool {
         let rest = self.input.get(self.tok.end..).unwrap_or("");
-        matches!(Lexer::new(rest).next_token(), Ok(Token { kind: Tok::Colon, .. }))
+        matches!(
+            Lexer::new(rest).next_token(),
+            Ok(Token {
+                kind: Tok::Colon,
+                ..
+            })
+        )
     }
 
     fn within(&mut self) -> Result<Qualifier, PatternError> {
@@ -270,7 +319,9 @@ impl<'a> Parser<'a> {
         let n = self.tok;
         let text = self.text(n);
         let seconds = match n.kind {
-            Tok::Int | Tok::Float if !text.starts_with('-') => text.trim_start_matches('+').to_string(),
+            Tok::Int | Tok::Float if !text.starts_with('-') => {
+                text.trim_start_matches('+').to_string()
+            }
             _ => return Err(self.expected("a positive number of seconds after WITHIN")),
         };
         self.advance()?;
@@ -298,12 +349,18 @@ impl<'a> Parser<'a> {
         let start = self.expect(Tok::Timestamp, "a timestamp t'...' after START")?;
         self.expect(Tok::Stop, "STOP after the START timestamp")?;
         let stop = self.expect(Tok::Timestamp, "a timestamp t'...' after STOP")?;
-        Ok(Qualifier::StartStop { start: self.quoted_inner(start), stop: self.quoted_inner(stop) })
+        Ok(Qualifier::StartStop {
+            start: self.quoted_inner(start),
+            stop: self.quoted_inner(stop),
+        })
     }
 
     /// The body of a `x'...'` token.
     fn quoted_inner(&self, tok: Token) -> String {
-        self.input.get(tok.start + 2..tok.end.saturating_sub(1)).unwrap_or("").to_string()
+        self.input
+            .get(tok.start + 2..tok.end.saturating_sub(1))
+            .unwrap_or("")
+            .to_string()
     }
 
     fn cmp_or(&mut self) -> Result<ComparisonExpr, PatternError> {
@@ -312,7 +369,7 @@ impl<'a> Parser<'a> {
             self.advance()?;
             items.push(self.cmp_and()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { ComparisonExpr::Or(items) })
+        Ok(one_or(items, ComparisonExpr::Or))
     }
 
     fn cmp_and(&mut self) -> Result<ComparisonExpr, PatternError> {
@@ -321,7 +378,7 @@ impl<'a> Parser<'a> {
             self.advance()?;
             items.push(self.prop_test()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { ComparisonExpr::And(items) })
+        Ok(one_or(items, ComparisonExpr::And))
     }
 
     fn prop_test(&mut self) -> Result<ComparisonExpr, PatternError> {
@@ -452,14 +509,24 @@ impl<'a> Parser<'a> {
                         Tok::Asterisk => steps.push(PathStep::AnyIndex),
                         Tok::Int if !text.starts_with('-') => {
                             let Ok(n) = text.trim_start_matches('+').parse::<u64>() else {
-                                return Err(self.error(idx, format!("list index {text} is too large")));
+                                return Err(
+                                    self.error(idx, format!("list index {text} is too large"))
+                                );
                             };
                             steps.push(PathStep::Index(n));
                         }
                         Tok::Int => {
-                            return Err(self.error(idx, format!("list index {text} is negative: an index is 0 or more, or *")))
+                            return Err(self.error(
+                                idx,
+                                format!(
+                                    "list index {text} is negative: an index is 0 or more, or *"
+                                ),
+                            ))
                         }
-                        _ => return Err(self.expected("a list index (an integer 0 or more, or *) after '['")),
+                        _ => {
+                            return Err(self
+                                .expected("a list index (an integer 0 or more, or *) after '['"))
+                        }
                     }
                     self.advance()?;
                     self.expect(Tok::RBrack, "']' after the list index")?;
@@ -471,7 +538,11 @@ impl<'a> Parser<'a> {
     }
 
     fn string_value(&self, tok: Token) -> String {
-        unescape(self.input.get(tok.start + 1..tok.end.saturating_sub(1)).unwrap_or(""))
+        unescape(
+            self.input
+                .get(tok.start + 1..tok.end.saturating_sub(1))
+                .unwrap_or(""),
+        )
     }
 
     fn literal_of(&self, tok: Token) -> Option<Literal> {
@@ -509,15 +580,24 @@ impl<'a> Parser<'a> {
             Tok::IsSubset => "ISSUBSET",
             Tok::IsSuperset => "ISSUPERSET",
             Tok::Exists => {
-                return Err(self.error(op_tok, "EXISTS comes before the object path: write EXISTS type:property"))
+                return Err(self.error(
+                    op_tok,
+                    "EXISTS comes before the object path: write EXISTS type:property",
+                ))
             }
             _ => {
                 let what = if negated {
                     "a comparison operator after NOT"
                 } else {
-                    "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)"
+                    "a comparison operator"
                 };
-                return Err(self.expected(what));
+                return Err(self.error(
+                    op_tok,
+                    format!(
+                        "expected {what}, found {} (one of =, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)",
+                        describe(self.input, op_tok)
+                    ),
+                ));
             }
         };
         self.advance()?;
@@ -594,17 +674,25 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The hash algorithms whose values are checked, by name upper-cased without '-', as the
+/// The hash algorithms whose values are checked, by key upper-cased without '-' and '\'', as the
 /// reference implementation does: (display name, check).
-fn hash_rule(key: &str) -> Option<(&'static str, fn(&str) -> bool)> {
+type HashCheck = fn(&str) -> bool;
+
+fn hash_rule(key: &str) -> Option<(&'static str, HashCheck)> {
     fn hex_len(n: usize) -> impl Fn(&str) -> bool {
         move |s: &str| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit())
     }
-    let norm: String = key.to_ascii_uppercase().chars().filter(|&c| c != '-').collect();
+    let norm: String = key
+        .to_ascii_uppercase()
+        .chars()
+        .filter(|&c| c != '-' && c != '\'')
+        .collect();
     Some(match norm.as_str() {
         "MD5" => ("MD5", |s| hex_len(32)(s)),
         // MD6 has no fixed length; the lengths of its common variants.
-        "MD6" => ("MD6", |s| [32, 40, 56, 64, 96, 128].iter().any(|&n| hex_len(n)(s))),
+        "MD6" => ("MD6", |s| {
+            [32, 40, 56, 64, 96, 128].iter().any(|&n| hex_len(n)(s))
+        }),
         "RIPEMD160" => ("RIPEMD-160", |s| hex_len(40)(s)),
         "SHA1" => ("SHA-1", |s| hex_len(40)(s)),
         "SHA224" => ("SHA-224", |s| hex_len(56)(s)),
@@ -616,7 +704,9 @@ fn hash_rule(key: &str) -> Option<(&'static str, fn(&str) -> bool)> {
         "SHA3384" => ("SHA3-384", |s| hex_len(96)(s)),
         "SHA3512" => ("SHA3-512", |s| hex_len(128)(s)),
         "SSDEEP" => ("SSDEEP", |s| {
-            (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/+:.".contains(&b))
+            (1..=128).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/+:.".contains(&b))
         }),
         "WHIRLPOOL" => ("WHIRLPOOL", |s| hex_len(128)(s)),
         _ => return None,
@@ -636,12 +726,18 @@ fn check_hash_values(
     if matches!(operator, "LIKE" | "MATCHES" | "ISSUBSET" | "ISSUPERSET") {
         return Ok(());
     }
-    let in_hashes = steps.iter().any(|s| matches!(s, PathStep::Key(k) if k == "hashes"));
-    let Some(PathStep::Key(algorithm)) = steps.last() else { return Ok(()) };
+    let in_hashes = steps
+        .iter()
+        .any(|s| matches!(s, PathStep::Key(k) if k == "hashes"));
+    let Some(PathStep::Key(algorithm)) = steps.last() else {
+        return Ok(());
+    };
     if !in_hashes {
         return Ok(());
     }
-    let Some((name, valid)) = hash_rule(algorithm) else { return Ok(()) };
+    let Some((name, valid)) = hash_rule(algorithm) else {
+        return Ok(());
+    };
     for (lit, tok) in literals.iter().zip(tokens) {
         let ok = matches!(lit, Literal::String(s) if valid(s));
         if !ok {
@@ -653,7 +749,11 @@ fn check_hash_values(
                 }
                 other => other.to_string(),
             };
-            return Err(error_at(input, tok.start, format!("{shown} is not a valid {name} hash")));
+            return Err(error_at(
+                input,
+                tok.start,
+                format!("{shown} is not a valid {name} hash"),
+            ));
         }
     }
     Ok(())

@@ -1,0 +1,103 @@
+use super::Errors;
+use crate::extract::{ApiQuery, Caller, JsonBody};
+use crate::problem::ApiError;
+use crate::AppState;
+use atalaya_model::Tlp;
+use atalaya_services::intel::{ExportFilter, ExportFormat, ImportOptions, ImportReport, ObjectView};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+/// Imports a STIX 2.1 bundle (or JSON lines of objects). The whole body is parsed before
+/// anything is written, then stored in one transaction; each refused object is named with
+/// the field and the reason.
+#[utoipa::path(post, path = "/api/v1/stix/bundles", tag = "intel", security(("bearer" = [])),
+    request_body(content = Object, content_type = "application/json", description = "A STIX 2.1 bundle"),
+    responses((status = 200, body = ImportReport), Errors))]
+pub async fn import_bundle(State(st): State<AppState>, Caller(ctx): Caller, JsonBody(bytes): JsonBody) -> Result<Json<ImportReport>, ApiError> {
+    let mut values = Vec::new();
+    for item in atalaya_stix::object::ObjectStream::new(&bytes[..]) {
+        match item {
+            Ok(v) => values.push(v),
+            Err(e) => return Err(ApiError::field(StatusCode::BAD_REQUEST, "malformed-json", "body", e.to_string())),
+        }
+    }
+    if values.is_empty() {
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "validation", "objects", "the bundle holds no objects"));
+    }
+    Ok(Json(st.services.import_batch(&ctx, values, 0, &ImportOptions::default()).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectQuery {
+    /// Only versions added after this sequence number (cursor).
+    pub after: Option<i64>,
+    /// At most this many versions (1–1000, default 100).
+    pub limit: Option<usize>,
+    /// Comma-separated STIX types.
+    #[serde(rename = "type")]
+    pub types: Option<String>,
+}
+
+fn split_types(t: &Option<String>) -> Vec<String> {
+    t.as_deref().map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default()
+}
+
+/// Object versions visible to the caller, in the order they were added.
+#[utoipa::path(get, path = "/api/v1/stix/objects", tag = "intel", params(ObjectQuery),
+    responses((status = 200, body = Vec<ObjectView>), Errors))]
+pub async fn list_objects(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q): ApiQuery<ObjectQuery>) -> Result<Json<Vec<ObjectView>>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "bad-query", "limit", "must be between 1 and 1000"));
+    }
+    Ok(Json(st.services.list_objects(&ctx, q.after.unwrap_or(0), limit, &split_types(&q.types)).await?))
+}
+
+/// Every visible version of one object, oldest first.
+#[utoipa::path(get, path = "/api/v1/stix/objects/{id}", tag = "intel",
+    params(("id" = String, Path, description = "STIX id, e.g. indicator--…")),
+    responses((status = 200, body = Vec<ObjectView>), Errors))]
+pub async fn get_object(State(st): State<AppState>, Caller(ctx): Caller, Path(id): Path<String>) -> Result<Json<Vec<ObjectView>>, ApiError> {
+    Ok(Json(st.services.get_object(&ctx, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// stix, csv or blocklist.
+    pub format: ExportFormat,
+    /// Comma-separated STIX types.
+    #[serde(rename = "type")]
+    pub types: Option<String>,
+    /// Highest TLP to include, e.g. `TLP:GREEN`.
+    pub tlp: Option<Tlp>,
+    /// Only objects added at or after this RFC 3339 time.
+    pub since: Option<String>,
+}
+
+/// Exports visible objects as a STIX bundle, CSV or a plain blocklist.
+#[utoipa::path(get, path = "/api/v1/stix/export", tag = "intel", params(ExportQuery),
+    responses((status = 200, description = "The export", content_type = "text/plain"), Errors))]
+pub async fn export(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q): ApiQuery<ExportQuery>) -> Result<Response, ApiError> {
+    let since_us = match &q.since {
+        Some(s) => Some(
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map(atalaya_model::time_util::to_micros)
+                .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "bad-query", "since", format!("'{s}' is not an RFC 3339 time")))?,
+        ),
+        None => None,
+    };
+    let filter = ExportFilter { types: split_types(&q.types), max_tlp: q.tlp, since_us, include_revoked: false };
+    let mut buf: Vec<u8> = Vec::new();
+    st.services.export(&ctx, &filter, q.format, &mut buf).await?;
+    let ct = match q.format {
+        ExportFormat::Stix => "application/stix+json;version=2.1",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::Blocklist => "text/plain; charset=utf-8",
+    };
+    Ok(([(header::CONTENT_TYPE, ct)], buf).into_response())
+}

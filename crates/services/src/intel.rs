@@ -1,0 +1,549 @@
+//! Threat intelligence: STIX 2.1 ingest (validated, policy-checked, batched transactions),
+//! reads filtered by policy, exports.
+//!
+//! Visibility is decided when an object is stored (TLP, owner organisation, distribution are
+//! columns written in the same transaction), never afterwards. Only the owner organisation
+//! publishes new versions of its objects (no last-writer-wins).
+use crate::{audit_entry, require, Ctx, Result, ServiceError, Services};
+use atalaya_model::time_util::micros_rfc3339;
+use atalaya_model::Tlp;
+use atalaya_policy::{Access, Distribution, ObjectAccess, Target};
+use atalaya_stix::object::{check_object, StixObject};
+use atalaya_store::{InsertOutcome, NewStixObject, StixRecord};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// One refused object of an import.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Rejection {
+    /// Position of the object in the input (0-based).
+    pub index: u64,
+    pub id: Option<String>,
+    pub field: String,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// New objects (first version of an id on this node).
+    pub stored: u64,
+    /// New versions of objects already on this node.
+    pub updated: u64,
+    /// Versions already stored (same id and version): nothing to do.
+    pub skipped: u64,
+    pub rejected: u64,
+    /// The first 1,000 rejections, each naming the object and the field.
+    pub rejections: Vec<Rejection>,
+    /// SHOULD-level findings (first 1,000).
+    pub warnings: Vec<String>,
+    /// Highest sequence number written (0 when nothing was written).
+    pub last_seq: i64,
+}
+
+impl ImportReport {
+    fn reject(&mut self, index: u64, id: Option<String>, field: impl Into<String>, reason: impl Into<String>) {
+        self.rejected += 1;
+        if self.rejections.len() < 1000 {
+            self.rejections.push(Rejection { index, id, field: field.into(), reason: reason.into() });
+        }
+    }
+    pub fn merge(&mut self, o: ImportReport) {
+        self.stored += o.stored;
+        self.updated += o.updated;
+        self.skipped += o.skipped;
+        self.rejected += o.rejected;
+        let room = 1000usize.saturating_sub(self.rejections.len());
+        self.rejections.extend(o.rejections.into_iter().take(room));
+        let room = 1000usize.saturating_sub(self.warnings.len());
+        self.warnings.extend(o.warnings.into_iter().take(room));
+        self.last_seq = self.last_seq.max(o.last_seq);
+    }
+}
+
+/// A stored object version as shown to a reader.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ObjectView {
+    pub seq: i64,
+    pub id: String,
+    pub version: String,
+    #[serde(rename = "type")]
+    pub object_type: String,
+    pub tlp: Tlp,
+    pub owner_organisation: Uuid,
+    pub date_added: String,
+    pub revoked: bool,
+    /// The STIX object, verbatim.
+    #[schema(value_type = Object)]
+    pub object: serde_json::Value,
+}
+
+/// Parses the distribution column.
+fn distribution_of(r: &StixRecord) -> Distribution {
+    match &r.distribution {
+        None => Distribution { network: true, ..Default::default() },
+        Some(s) => serde_json::from_str::<DistributionDoc>(s).map(|d| d.into()).unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DistributionDoc {
+    #[serde(default)]
+    pub organisations: Vec<Uuid>,
+    #[serde(default)]
+    pub states: Vec<atalaya_model::CountryCode>,
+    #[serde(default)]
+    pub groups: Vec<Uuid>,
+    #[serde(default)]
+    pub network: bool,
+    /// For TLP:RED: the individuals (user ids) it is shared with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_users: Vec<Uuid>,
+}
+
+impl From<DistributionDoc> for Distribution {
+    fn from(d: DistributionDoc) -> Self {
+        Distribution { orgs: d.organisations, states: d.states, groups: d.groups, network: d.network }
+    }
+}
+
+/// TLP:RED objects are shared with the individuals named in their distribution.
+fn named_users(r: &StixRecord) -> Vec<Uuid> {
+    r.distribution
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<DistributionDoc>(s).ok())
+        .map(|d| d.named_users)
+        .unwrap_or_default()
+}
+
+/// May the caller read this stored version? (the one visibility check of every read path)
+pub fn may_read(ctx: &Ctx, r: &StixRecord, _body: &serde_json::Value) -> bool {
+    let d = distribution_of(r);
+    let named = named_users(r);
+    atalaya_policy::allowed(
+        &ctx.subject,
+        Access::Read,
+        &Target::Object(ObjectAccess { tlp: r.tlp, owner_org: r.owner_org, distribution: &d, named_users: &named }),
+    )
+}
+
+pub fn view(r: StixRecord, object: serde_json::Value) -> ObjectView {
+    ObjectView {
+        seq: r.seq,
+        id: r.stix_id,
+        version: r.version,
+        object_type: r.object_type,
+        tlp: r.tlp,
+        owner_organisation: r.owner_org,
+        date_added: micros_rfc3339(r.added_at),
+        revoked: r.revoked,
+        object,
+    }
+}
+
+/// Options of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Distribution of the imported objects (default: the network, within TLP rules).
+    pub distribution: Option<DistributionDoc>,
+}
+
+impl Services {
+    /// Imports one batch of STIX objects (already parsed JSON values) in ONE transaction.
+    /// `first_index` numbers the objects for rejection messages.
+    pub async fn import_batch(&self, ctx: &Ctx, values: Vec<serde_json::Value>, first_index: u64, opts: &ImportOptions) -> Result<ImportReport> {
+        let p = ctx.subject.principal().cloned();
+        let owner = match (&p, &ctx.subject) {
+            (Some(p), _) => p.org_id,
+            (None, atalaya_policy::Subject::Operator) => self
+                .store
+                .org_home()
+                .await?
+                .map(|o| o.id)
+                .ok_or_else(|| ServiceError::Internal("node has no home organisation".into()))?,
+            _ => return Err(ServiceError::Unauthenticated("authentication required".into())),
+        };
+        let dist = Distribution::default();
+        require(ctx, Access::Write, &Target::Object(ObjectAccess { tlp: Tlp::Clear, owner_org: owner, distribution: &dist, named_users: &[] }))?;
+        let distribution = match &opts.distribution {
+            Some(d) => Some(serde_json::to_string(d).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            None => None,
+        };
+        // TLP:RED without named individuals goes to the importing user alone.
+        let red_distribution = match (&opts.distribution, &p) {
+            (Some(d), _) if !d.named_users.is_empty() => distribution.clone(),
+            (_, Some(p)) => Some(
+                serde_json::to_string(&DistributionDoc { named_users: vec![p.user_id], ..Default::default() })
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            ),
+            _ => distribution.clone(),
+        };
+        let mut report = ImportReport::default();
+        let mut checked: Vec<(u64, StixObject)> = Vec::with_capacity(values.len());
+        for (i, v) in values.into_iter().enumerate() {
+            let index = first_index + i as u64;
+            match check_object(v) {
+                Ok(o) => {
+                    for w in &o.warnings {
+                        if report.warnings.len() < 1000 {
+                            report.warnings.push(format!("{}: {w}", o.id));
+                        }
+                    }
+                    checked.push((index, o));
+                }
+                Err(e) => report.reject(index, e.id.clone(), e.field.clone(), e.reason.clone()),
+            }
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        // Ownership: new versions of an existing id only from the organisation that owns it.
+        let mut owners: HashMap<String, Uuid> = HashMap::new();
+        let mut existing: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for (_, o) in &checked {
+            if owners.contains_key(&o.id) || existing.contains(&o.id) {
+                continue;
+            }
+            if let Some(first) = tx.stix_versions(&o.id).await?.first() {
+                owners.insert(o.id.clone(), first.owner_org);
+                existing.insert(o.id.clone());
+            }
+        }
+        let mut rows = Vec::with_capacity(checked.len());
+        let mut kept: Vec<(u64, StixObject)> = Vec::with_capacity(checked.len());
+        for (index, o) in checked {
+            if let Some(o_owner) = owners.get(&o.id) {
+                if *o_owner != owner {
+                    report.reject(index, Some(o.id.clone()), "id", "this object belongs to another organisation; only its owner publishes new versions (send a sighting or a note instead)");
+                    continue;
+                }
+            }
+            let tlp = o.tlp().unwrap_or(self.config.default_tlp);
+            let body = serde_json::Value::Object(o.json.clone());
+            rows.push(NewStixObject {
+                stix_id: o.id.clone(),
+                version: o.version(),
+                object_type: o.object_type.clone(),
+                spec_version: if o.spec_version.is_empty() { "2.1".into() } else { o.spec_version.clone() },
+                tlp,
+                owner_org: owner,
+                revoked: o.revoked,
+                distribution: if tlp == Tlp::Red { red_distribution.clone() } else { distribution.clone() },
+                body: body.to_string(),
+            });
+            kept.push((index, o));
+        }
+        let outcomes = tx.stix_insert(&rows, now).await?;
+        let mut first_seq = 0;
+        let mut new_ids = std::collections::HashSet::new();
+        for ((_, o), outcome) in kept.iter().zip(outcomes.iter()) {
+            match outcome {
+                &InsertOutcome::Stored(seq) => {
+                    if first_seq == 0 {
+                        first_seq = seq;
+                    }
+                    report.last_seq = seq;
+                    if existing.contains(&o.id) || !new_ids.insert(o.id.clone()) {
+                        report.updated += 1;
+                    } else {
+                        report.stored += 1;
+                    }
+                    if o.revoked {
+                        tx.stix_mark_revoked(&o.id).await?;
+                    }
+                }
+                InsertOutcome::Duplicate => report.skipped += 1,
+            }
+        }
+        tx.audit_append(
+            &audit_entry(ctx, "stix.import", "stix-batch", None, serde_json::json!({
+                "stored": report.stored, "updated": report.updated, "skipped": report.skipped,
+                "rejected": report.rejected, "first_seq": first_seq, "last_seq": report.last_seq,
+            })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The latest version of an object the caller may see (all versions with `all_versions`).
+    pub async fn get_object(&self, ctx: &Ctx, stix_id: &str) -> Result<Vec<ObjectView>> {
+        let versions = self.store.stix_versions(stix_id).await?;
+        let mut out = vec![];
+        let mut audited = vec![];
+        for r in versions {
+            let body: serde_json::Value = serde_json::from_str(&r.body).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            if may_read(ctx, &r, &body) {
+                if atalaya_policy::must_audit_read(r.tlp) {
+                    audited.push((r.stix_id.clone(), r.tlp));
+                }
+                out.push(view(r, body));
+            }
+        }
+        if out.is_empty() {
+            return Err(ServiceError::NotFound(format!("object {stix_id}")));
+        }
+        self.audit_object_reads(ctx, &audited).await?;
+        Ok(out)
+    }
+
+    /// Records reads of TLP:AMBER-or-stricter objects (one entry per object).
+    pub(crate) async fn audit_object_reads(&self, ctx: &Ctx, ids: &[(String, Tlp)]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        for (id, tlp) in ids {
+            tx.audit_append(&audit_entry(ctx, "stix.read", "stix", Some(id.clone()), serde_json::json!({"tlp": tlp})), now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Visible object versions after `after` (seq), in seq order, at most `limit`.
+    pub async fn list_objects(&self, ctx: &Ctx, after: i64, limit: usize, types: &[String]) -> Result<Vec<ObjectView>> {
+        let mut out = Vec::with_capacity(limit.min(1000));
+        let mut cursor = after;
+        let mut audited = vec![];
+        while out.len() < limit {
+            let page = self.store.stix_after(cursor, (limit as i64).clamp(100, 5000), types).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                cursor = r.seq;
+                let body: serde_json::Value = serde_json::from_str(&r.body).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                if may_read(ctx, &r, &body) {
+                    if atalaya_policy::must_audit_read(r.tlp) {
+                        audited.push((r.stix_id.clone(), r.tlp));
+                    }
+                    out.push(view(r, body));
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        self.audit_object_reads(ctx, &audited).await?;
+        Ok(out)
+    }
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// A STIX 2.1 bundle of the latest visible version of each object.
+    Stix,
+    /// One row per object: id, type, version, TLP, owner, date added, name, pattern or value.
+    Csv,
+    /// One indicator value per line (IPs, networks, domains, URLs), de-duplicated.
+    Blocklist,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "stix" => Ok(ExportFormat::Stix),
+            "csv" => Ok(ExportFormat::Csv),
+            "blocklist" => Ok(ExportFormat::Blocklist),
+            _ => Err(format!("unknown format '{s}' (expected stix, csv or blocklist)")),
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// STIX types (empty: all).
+    pub types: Vec<String>,
+    /// Only objects at or below this TLP.
+    pub max_tlp: Option<Tlp>,
+    /// Only objects added at or after this time (microseconds).
+    pub since_us: Option<i64>,
+    /// Leave out revoked objects (default for blocklists).
+    pub include_revoked: bool,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Values an indicator's STIX pattern asserts equality with (for blocklists).
+pub fn pattern_values(pattern: &str) -> Vec<(String, String)> {
+    let Ok(p) = atalaya_stix::pattern::parse(pattern) else { return vec![] };
+    let mut out = vec![];
+    for c in p.comparisons() {
+        if c.negated || !(c.operator == "=" || c.operator == "IN" || c.operator == "ISSUBSET") {
+            continue;
+        }
+        let kind = match (c.object_type.as_str(), c.path.as_str()) {
+            ("ipv4-addr", "value") => "ipv4",
+            ("ipv6-addr", "value") => "ipv6",
+            ("domain-name", "value") => "domain",
+            ("url", "value") => "url",
+            ("email-addr", "value") => "email",
+            ("autonomous-system", "number") => "asn",
+            ("file", p) if p.starts_with("hashes.") => {
+                let algo = p.trim_start_matches("hashes.").trim_matches('\'').to_ascii_lowercase().replace('-', "");
+                match algo.as_str() {
+                    "md5" => "md5",
+                    "sha1" => "sha1",
+                    "sha256" => "sha256",
+                    "sha512" => "sha512",
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        for v in &c.values {
+            out.push((kind.to_string(), v.clone()));
+        }
+    }
+    out
+}
+
+/// Observable values of a stored object: SCO values and indicator pattern values.
+pub fn object_values(body: &serde_json::Value) -> Vec<(String, String)> {
+    let t = body.get("type").and_then(|v| v.as_str()).unwrap_or("");
+    let s = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    match t {
+        "indicator" if body.get("pattern_type").and_then(|v| v.as_str()) == Some("stix") => {
+            s("pattern").map(|p| pattern_values(&p)).unwrap_or_default()
+        }
+        "ipv4-addr" => s("value").map(|v| vec![("ipv4".into(), v)]).unwrap_or_default(),
+        "ipv6-addr" => s("value").map(|v| vec![("ipv6".into(), v)]).unwrap_or_default(),
+        "domain-name" => s("value").map(|v| vec![("domain".into(), v.to_ascii_lowercase())]).unwrap_or_default(),
+        "url" => s("value").map(|v| vec![("url".into(), v)]).unwrap_or_default(),
+        "email-addr" => s("value").map(|v| vec![("email".into(), v.to_ascii_lowercase())]).unwrap_or_default(),
+        "autonomous-system" => body.get("number").and_then(|v| v.as_u64()).map(|n| vec![("asn".into(), n.to_string())]).unwrap_or_default(),
+        "file" => body
+            .get("hashes")
+            .and_then(|h| h.as_object())
+            .map(|h| {
+                h.iter()
+                    .filter_map(|(algo, v)| {
+                        let a = algo.to_ascii_lowercase().replace('-', "");
+                        let kind = match a.as_str() {
+                            "md5" | "sha1" | "sha256" | "sha512" => a,
+                            _ => return None,
+                        };
+                        v.as_str().map(|x| (kind, x.to_ascii_lowercase()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+impl Services {
+    /// Writes the visible objects matching `filter` in `format`. Returns how many objects went out.
+    pub async fn export(&self, ctx: &Ctx, filter: &ExportFilter, format: ExportFormat, out: &mut (dyn std::io::Write + Send)) -> Result<u64> {
+        let io = |e: std::io::Error| ServiceError::Internal(format!("export: {e}"));
+        // Latest visible version per id, in order of first appearance.
+        let mut latest: HashMap<String, (StixRecord, serde_json::Value)> = HashMap::new();
+        let mut order: Vec<String> = vec![];
+        let mut cursor = 0i64;
+        loop {
+            let page = self.store.stix_after(cursor, 5000, &filter.types).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                cursor = r.seq;
+                if filter.max_tlp.is_some_and(|m| r.tlp > m) || filter.since_us.is_some_and(|s| r.added_at < s) {
+                    continue;
+                }
+                let body: serde_json::Value = serde_json::from_str(&r.body).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                if !may_read(ctx, &r, &body) {
+                    continue;
+                }
+                match latest.get(&r.stix_id) {
+                    Some((old, _)) if old.version >= r.version => {}
+                    Some(_) => {
+                        latest.insert(r.stix_id.clone(), (r, body));
+                    }
+                    None => {
+                        order.push(r.stix_id.clone());
+                        latest.insert(r.stix_id.clone(), (r, body));
+                    }
+                }
+            }
+        }
+        let rows: Vec<(StixRecord, serde_json::Value)> = order
+            .into_iter()
+            .filter_map(|id| latest.remove(&id))
+            .filter(|(r, _)| filter.include_revoked || !r.revoked)
+            .collect();
+        let mut audited = vec![];
+        match format {
+            ExportFormat::Stix => {
+                write!(out, "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[", Uuid::new_v4()).map_err(io)?;
+                for (i, (_, body)) in rows.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",").map_err(io)?;
+                    }
+                    serde_json::to_writer(&mut *out, body).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                }
+                out.write_all(b"]}\n").map_err(io)?;
+            }
+            ExportFormat::Csv => {
+                writeln!(out, "id,type,version,tlp,owner_organisation,date_added,revoked,name,pattern_or_value").map_err(io)?;
+                for (r, body) in &rows {
+                    let name = body.get("name").and_then(|v| v.as_str()).unwrap_or("");
+                    let pv = body
+                        .get("pattern")
+                        .or_else(|| body.get("value"))
+                        .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{},{},{},{},{},{},{},{},{}",
+                        csv_field(&r.stix_id),
+                        csv_field(&r.object_type),
+                        csv_field(&r.version),
+                        r.tlp.label(),
+                        r.owner_org,
+                        micros_rfc3339(r.added_at),
+                        r.revoked,
+                        csv_field(name),
+                        csv_field(&pv)
+                    )
+                    .map_err(io)?;
+                }
+            }
+            ExportFormat::Blocklist => {
+                let mut seen = std::collections::BTreeSet::new();
+                for (_, body) in &rows {
+                    for (kind, v) in object_values(body) {
+                        if matches!(kind.as_str(), "ipv4" | "ipv6" | "domain" | "url") {
+                            seen.insert(v);
+                        }
+                    }
+                }
+                for v in seen {
+                    writeln!(out, "{v}").map_err(io)?;
+                }
+            }
+        }
+        for (r, _) in &rows {
+            if atalaya_policy::must_audit_read(r.tlp) {
+                audited.push((r.stix_id.clone(), r.tlp));
+            }
+        }
+        self.audit_object_reads(ctx, &audited).await?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.audit_append(&audit_entry(ctx, "stix.export", "stix", None, serde_json::json!({"objects": rows.len(), "format": format!("{format:?}")})), now).await?;
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+}
