@@ -22,21 +22,27 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
     fn hex(&mut self, len: usize) -> String {
-        (0..len).map(|_| b"0123456789abcdef"[self.below(16)] as char).collect()
+        (0..len)
+            .map(|_| b"0123456789abcdef"[self.below(16)] as char)
+            .collect()
     }
     fn label(&mut self) -> String {
         let len = 3 + self.below(10);
-        (0..len).map(|_| (b'a' + self.below(26) as u8) as char).collect()
+        (0..len)
+            .map(|_| (b'a' + self.below(26) as u8) as char)
+            .collect()
     }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args
+    let dir = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/misp-warninglists")
+    });
+    let count: usize = args
         .next()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/misp-warninglists"));
-    let count: usize = args.next().and_then(|c| c.parse().ok()).unwrap_or(1_000_000);
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1_000_000);
 
     let t = Instant::now();
     let (set, warnings) = Warninglists::load_dir(&dir).expect("load warninglists");
@@ -53,10 +59,19 @@ fn main() {
 
     // Real entries to produce hits.
     let values_of = |kind: ListKind| -> Vec<String> {
-        set.lists().filter(|(l, _)| l.kind == kind).flat_map(|(l, _)| l.values().map(str::to_string)).collect()
+        set.lists()
+            .filter(|(l, _)| l.kind == kind)
+            .flat_map(|(l, _)| l.values().map(str::to_string))
+            .collect()
     };
-    let ips: Vec<String> = values_of(ListKind::Cidr).into_iter().filter(|v| !v.contains('/') && !v.contains(':')).collect();
-    let hosts: Vec<String> = values_of(ListKind::Hostname).into_iter().filter(|v| !v.contains('/')).collect();
+    let ips: Vec<String> = values_of(ListKind::Cidr)
+        .into_iter()
+        .filter(|v| !v.contains('/') && !v.contains(':'))
+        .collect();
+    let hosts: Vec<String> = values_of(ListKind::Hostname)
+        .into_iter()
+        .filter(|v| !v.contains('/'))
+        .collect();
     let strings = values_of(ListKind::String);
 
     let mut rng = Rng(0x0123_4567_89ab_cdef);
@@ -64,14 +79,39 @@ fn main() {
     for _ in 0..count {
         let r = rng.below(100);
         let v = match r {
-            0..=19 => (Kind::Ipv4, std::net::Ipv4Addr::from(rng.next() as u32).to_string()),
+            0..=19 => (
+                Kind::Ipv4,
+                std::net::Ipv4Addr::from(rng.next() as u32).to_string(),
+            ),
             20..=29 => (Kind::Ipv4, ips[rng.below(ips.len())].clone()),
-            30..=34 => (Kind::Ipv6, std::net::Ipv6Addr::from((rng.next() as u128) << 64 | rng.next() as u128).to_string()),
+            30..=34 => (
+                Kind::Ipv6,
+                std::net::Ipv6Addr::from((rng.next() as u128) << 64 | rng.next() as u128)
+                    .to_string(),
+            ),
             35..=44 => (Kind::Domain, format!("{}.{}.com", rng.label(), rng.label())),
-            45..=49 => (Kind::Domain, format!("www.{}", hosts[rng.below(hosts.len())])),
-            50..=54 => (Kind::Domain, strings[rng.below(strings.len())].to_lowercase()),
-            55..=64 => (Kind::Url, format!("https://{}.{}.net/{}/index.php?id={}", rng.label(), rng.label(), rng.label(), rng.below(9999))),
-            65..=67 => (Kind::Url, format!("http://{}/dns-query", hosts[rng.below(hosts.len())])),
+            45..=49 => (
+                Kind::Domain,
+                format!("www.{}", hosts[rng.below(hosts.len())]),
+            ),
+            50..=54 => (
+                Kind::Domain,
+                strings[rng.below(strings.len())].to_lowercase(),
+            ),
+            55..=64 => (
+                Kind::Url,
+                format!(
+                    "https://{}.{}.net/{}/index.php?id={}",
+                    rng.label(),
+                    rng.label(),
+                    rng.label(),
+                    rng.below(9999)
+                ),
+            ),
+            65..=67 => (
+                Kind::Url,
+                format!("http://{}/dns-query", hosts[rng.below(hosts.len())]),
+            ),
             68..=72 => (Kind::Email, format!("{}@{}.org", rng.label(), rng.label())),
             73..=80 => (Kind::Md5, rng.hex(32)),
             81..=85 => (Kind::Sha1, rng.hex(40)),
@@ -112,8 +152,14 @@ fn main() {
     println!("check (kind by name): {:.0} checks/s", count as f64 / el);
 
     // The largest cidr list alone, on random IPv4 addresses.
-    if let Some((big, _)) = set.lists().filter(|(l, _)| l.kind == ListKind::Cidr).max_by_key(|(l, _)| l.entries) {
-        let probes: Vec<String> = (0..200_000).map(|_| std::net::Ipv4Addr::from(rng.next() as u32).to_string()).collect();
+    if let Some((big, _)) = set
+        .lists()
+        .filter(|(l, _)| l.kind == ListKind::Cidr)
+        .max_by_key(|(l, _)| l.entries)
+    {
+        let probes: Vec<String> = (0..200_000)
+            .map(|_| std::net::Ipv4Addr::from(rng.next() as u32).to_string())
+            .collect();
         let t = Instant::now();
         let mut n = 0usize;
         for p in &probes {

@@ -59,8 +59,13 @@ impl Kind {
         let k = match () {
             _ if name.eq_ignore_ascii_case("ipv4") => Kind::Ipv4,
             _ if name.eq_ignore_ascii_case("ipv6") => Kind::Ipv6,
-            _ if name.eq_ignore_ascii_case("domain") || name.eq_ignore_ascii_case("hostname") => Kind::Domain,
-            _ if name.eq_ignore_ascii_case("url") || name.eq_ignore_ascii_case("uri") || name.eq_ignore_ascii_case("link") => {
+            _ if name.eq_ignore_ascii_case("domain") || name.eq_ignore_ascii_case("hostname") => {
+                Kind::Domain
+            }
+            _ if name.eq_ignore_ascii_case("url")
+                || name.eq_ignore_ascii_case("uri")
+                || name.eq_ignore_ascii_case("link") =>
+            {
                 Kind::Url
             }
             _ if name.eq_ignore_ascii_case("email") => Kind::Email,
@@ -77,7 +82,13 @@ impl Kind {
     /// `filename|md5` covers the kind of each of its parts (MISP checks both halves of a composite value).
     pub fn misp_types(self) -> &'static [&'static str] {
         match self {
-            Kind::Ipv4 | Kind::Ipv6 => &["ip-src", "ip-dst", "ip-src|port", "ip-dst|port", "domain|ip"],
+            Kind::Ipv4 | Kind::Ipv6 => &[
+                "ip-src",
+                "ip-dst",
+                "ip-src|port",
+                "ip-dst|port",
+                "domain|ip",
+            ],
             Kind::Domain => &["domain", "hostname", "domain|ip", "hostname|port"],
             Kind::Url => &["url", "uri", "link"],
             Kind::Email => &[

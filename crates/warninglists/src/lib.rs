@@ -5,6 +5,26 @@
 //! disabled, and [`Warninglists::check`] returns every enabled list that matches a value of a given
 //! [`Kind`].
 //!
+//! ```
+//! use atalaya_warninglists::{parse_list, Warninglists};
+//!
+//! let json = br#"{"name": "RFC 1918", "description": "private", "version": 5, "type": "cidr",
+//!     "list": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/33"],
+//!     "matching_attributes": ["ip-src", "ip-dst", "domain|ip"]}"#;
+//! let list = parse_list(json).unwrap();
+//! assert_eq!(list.entries, 3);
+//! assert_eq!(list.warnings, ["list[3]: '10.0.0.0/33' is not a CIDR; skipped"]);
+//!
+//! let mut lists = Warninglists::new();
+//! lists.add(list);
+//! let hits = lists.check("ipv4", "192.168.1.20");
+//! assert_eq!((hits[0].list.as_str(), hits[0].matched.as_str()), ("RFC 1918", "192.168.0.0/16"));
+//! assert_eq!(lists.check("url", "http://10.1.2.3:8080/")[0].checked, "10.1.2.3");
+//! assert!(lists.check("ipv4", "8.8.8.8").is_empty());
+//! lists.set_enabled("RFC 1918", false);
+//! assert!(lists.check("ipv4", "192.168.1.20").is_empty());
+//! ```
+//!
 //! # Which lists are consulted
 //!
 //! A list is consulted for a value of kind `k` when its `matching_attributes` names one of the MISP
@@ -29,8 +49,9 @@
 //! * `hostname`: entries are lower-cased, leading/trailing dots and a leading `*.` are removed. A value
 //!   matches an entry equal to it or to one of its parent domains (`www.example.com` matches
 //!   `example.com`, `notexample.com` does not). For `url` values the host is used and for `email` values
-//!   the domain (MISP's `evalHostname` does the same by cutting the value at `/` and `@`). The most specific
-//!   entry is reported.
+//!   the domain (MISP's `evalHostname` does the same by cutting the value at `/` and `@`). An IP value
+//!   (lists with `domain|ip` apply to IPs too) must equal an entry: an address has no parent domains. The
+//!   most specific entry is reported.
 //! * `string`: equality. Case-insensitive (both sides lower-cased, trailing dots removed) for every kind
 //!   but `url`, whose full value is compared exactly; a URL's host is then compared case-insensitively too.
 //! * `substring`: an entry contained in the value; case-insensitive for every kind but `url`.
@@ -96,9 +117,15 @@ impl ListKind {
 
     /// Parses MISP's name, ASCII case-insensitively.
     pub fn parse(s: &str) -> Option<ListKind> {
-        [ListKind::Cidr, ListKind::String, ListKind::Substring, ListKind::Hostname, ListKind::Regex]
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+        [
+            ListKind::Cidr,
+            ListKind::String,
+            ListKind::Substring,
+            ListKind::Hostname,
+            ListKind::Regex,
+        ]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -114,7 +141,11 @@ impl fmt::Display for ListKind {
 pub enum ListError {
     /// The bytes are not JSON.
     #[error("malformed JSON: {message}")]
-    Json { line: usize, column: usize, message: String },
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// A required field is absent (or `null`).
     #[error("{field}: missing")]
     Missing { field: String },
@@ -219,7 +250,11 @@ impl Warninglist {
         Hit {
             list: self.name.clone(),
             list_version: self.version,
-            matched: self.values.get(idx as usize).map(|v| v.to_string()).unwrap_or_default(),
+            matched: self
+                .values
+                .get(idx as usize)
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             checked: checked.to_string(),
         }
     }
@@ -256,6 +291,9 @@ impl Warninglist {
                 if via_host {
                     let h = p.host.as_ref()?;
                     m.find(&h.text).map(|i| (i, h.text.as_str()))
+                } else if p.ip.is_some() {
+                    // An IP address has no parent domains: only the address itself can match.
+                    m.find_exact(&p.norm).map(|i| (i, &*p.norm))
                 } else {
                     m.find(&p.norm).map(|i| (i, &*p.norm))
                 }
@@ -272,7 +310,11 @@ impl Warninglist {
                 }
             }
             Matcher::Substring(m) => {
-                let found = if p.kind == Kind::Url { m.find_exact(&p.norm) } else { m.find_folded(&p.norm) };
+                let found = if p.kind == Kind::Url {
+                    m.find_exact(&p.norm)
+                } else {
+                    m.find_folded(&p.norm)
+                };
                 found.map(|i| (i, &*p.norm))
             }
             Matcher::Regex(m) => m.find(&p.norm).map(|i| (i, &*p.norm)),
@@ -350,21 +392,44 @@ impl<'a> Prepared<'a> {
     fn new(kind: Kind, value: &'a str) -> Prepared<'a> {
         let v = value.trim();
         match kind {
-            Kind::Url => Prepared { kind, norm: Cow::Borrowed(v), ip: None, host: url_host(v).and_then(host_part) },
+            Kind::Url => Prepared {
+                kind,
+                norm: Cow::Borrowed(v),
+                ip: None,
+                host: url_host(v).and_then(host_part),
+            },
             Kind::Email => {
                 let norm = lower(v);
                 let host = v.rfind('@').and_then(|i| host_part(&v[i + 1..]));
-                Prepared { kind, norm, ip: None, host }
+                Prepared {
+                    kind,
+                    norm,
+                    ip: None,
+                    host,
+                }
             }
             Kind::Domain => {
                 let t = v.trim_end_matches('.');
                 let norm = lower(if t.is_empty() { v } else { t });
-                Prepared { kind, norm, ip: None, host: None }
+                Prepared {
+                    kind,
+                    norm,
+                    ip: None,
+                    host: None,
+                }
             }
-            Kind::Ipv4 | Kind::Ipv6 => Prepared { kind, norm: lower(v), ip: IpQuery::parse(v), host: None },
-            Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
-                Prepared { kind, norm: lower(v), ip: None, host: None }
-            }
+            Kind::Ipv4 | Kind::Ipv6 => Prepared {
+                kind,
+                norm: lower(v),
+                ip: IpQuery::parse(v),
+                host: None,
+            },
+            Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => Prepared {
+                kind,
+                norm: lower(v),
+                ip: None,
+                host: None,
+            },
         }
     }
 
@@ -381,7 +446,12 @@ impl<'a> Prepared<'a> {
                 ip: Some(ip),
                 host: None,
             },
-            None => Prepared { kind: Kind::Domain, norm: Cow::Borrowed(&h.text), ip: None, host: None },
+            None => Prepared {
+                kind: Kind::Domain,
+                norm: Cow::Borrowed(&h.text),
+                ip: None,
+                host: None,
+            },
         })
     }
 }
@@ -420,7 +490,11 @@ impl Warninglists {
 
     fn load(path: &Path, lenient: bool) -> Result<(Self, Vec<String>), ListError> {
         let nested = path.join("lists");
-        let root = if nested.is_dir() { nested } else { path.to_path_buf() };
+        let root = if nested.is_dir() {
+            nested
+        } else {
+            path.to_path_buf()
+        };
         let io = |p: &Path| {
             let p = p.to_path_buf();
             move |source| ListError::Io { path: p, source }
@@ -436,7 +510,10 @@ impl Warninglists {
         let mut set = Warninglists::new();
         let mut warnings = Vec::new();
         for dir in dirs {
-            let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let folder = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let file = dir.join("list.json");
             if !file.is_file() {
                 warnings.push(format!("{folder}: no list.json, skipped"));
@@ -449,11 +526,19 @@ impl Warninglists {
                     warnings.push(format!("{folder}: list skipped: {e}"));
                     continue;
                 }
-                Err(e) => return Err(ListError::File { path: file, source: Box::new(e) }),
+                Err(e) => {
+                    return Err(ListError::File {
+                        path: file,
+                        source: Box::new(e),
+                    })
+                }
             };
             warnings.extend(list.warnings.iter().map(|w| format!("{folder}: {w}")));
             if set.by_name.contains_key(&list.name) {
-                warnings.push(format!("{folder}: list name '{}' already loaded, replaced", list.name));
+                warnings.push(format!(
+                    "{folder}: list name '{}' already loaded, replaced",
+                    list.name
+                ));
             }
             set.add(list);
         }
@@ -467,7 +552,10 @@ impl Warninglists {
             Some(&i) => self.slots[i].list = list,
             None => {
                 self.by_name.insert(list.name.clone(), self.slots.len());
-                self.slots.push(Slot { list, enabled: true });
+                self.slots.push(Slot {
+                    list,
+                    enabled: true,
+                });
             }
         }
     }
@@ -531,14 +619,21 @@ impl Warninglists {
     pub fn check_kind(&self, kind: Kind, value: &str) -> Vec<Hit> {
         let p = Prepared::new(kind, value);
         let host = p.host_as_value();
-        self.slots.iter().filter(|s| s.enabled).filter_map(|s| s.list.eval(&p, host.as_ref())).collect()
+        self.slots
+            .iter()
+            .filter(|s| s.enabled)
+            .filter_map(|s| s.list.eval(&p, host.as_ref()))
+            .collect()
     }
 
     /// Whether any enabled list matches.
     pub fn is_listed(&self, kind: Kind, value: &str) -> bool {
         let p = Prepared::new(kind, value);
         let host = p.host_as_value();
-        self.slots.iter().filter(|s| s.enabled).any(|s| s.list.eval(&p, host.as_ref()).is_some())
+        self.slots
+            .iter()
+            .filter(|s| s.enabled)
+            .any(|s| s.list.eval(&p, host.as_ref()).is_some())
     }
 }
 
@@ -558,7 +653,10 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("https://user:pw@WWW.Example.com:8443/a?b#c"), Some("WWW.Example.com"));
+        assert_eq!(
+            url_host("https://user:pw@WWW.Example.com:8443/a?b#c"),
+            Some("WWW.Example.com")
+        );
         assert_eq!(url_host("http://[2001:db8::1]:80/x"), Some("[2001:db8::1]"));
         assert_eq!(url_host("http://[2001:db8::1/x"), Some("[2001:db8::1"));
         assert_eq!(url_host("example.com/path"), Some("example.com"));
@@ -581,6 +679,9 @@ mod tests {
         assert_eq!(ListKind::parse("CIDR"), Some(ListKind::Cidr));
         assert_eq!(ListKind::parse("regex"), Some(ListKind::Regex));
         assert_eq!(ListKind::parse("ip"), None);
-        assert_eq!(serde_json::to_string(&ListKind::Hostname).unwrap(), "\"hostname\"");
+        assert_eq!(
+            serde_json::to_string(&ListKind::Hostname).unwrap(),
+            "\"hostname\""
+        );
     }
 }

@@ -32,7 +32,9 @@ impl Default for FastHash {
     fn default() -> Self {
         use std::hash::BuildHasher;
         static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-        FastHash(*KEY.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1))
+        FastHash(*KEY.get_or_init(|| {
+            std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1
+        }))
     }
 }
 
@@ -66,7 +68,10 @@ impl std::hash::Hasher for FastHasher {
         if !rest.is_empty() {
             let mut buf = [0u8; 8];
             buf[..rest.len()].copy_from_slice(rest);
-            self.0 = folded_mul(self.0 ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59), K1);
+            self.0 = folded_mul(
+                self.0 ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59),
+                K1,
+            );
         }
     }
     #[inline]
@@ -98,7 +103,10 @@ impl IpQuery {
     /// are ignored.
     pub fn parse(s: &str) -> Option<IpQuery> {
         let s = s.trim();
-        let s = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(s);
+        let s = s
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(s);
         if s.contains('/') {
             let net: IpNet = s.parse().ok()?;
             Some(Self::from_net(net.trunc()))
@@ -110,15 +118,31 @@ impl IpQuery {
 
     pub fn from_ip(ip: IpAddr) -> IpQuery {
         match ip {
-            IpAddr::V4(a) => IpQuery { v6: false, start: u32::from(a) as u128, len: 32 },
-            IpAddr::V6(a) => IpQuery { v6: true, start: u128::from(a), len: 128 },
+            IpAddr::V4(a) => IpQuery {
+                v6: false,
+                start: u32::from(a) as u128,
+                len: 32,
+            },
+            IpAddr::V6(a) => IpQuery {
+                v6: true,
+                start: u128::from(a),
+                len: 128,
+            },
         }
     }
 
     fn from_net(net: IpNet) -> IpQuery {
         match net {
-            IpNet::V4(n) => IpQuery { v6: false, start: u32::from(n.network()) as u128, len: n.prefix_len() },
-            IpNet::V6(n) => IpQuery { v6: true, start: u128::from(n.network()), len: n.prefix_len() },
+            IpNet::V4(n) => IpQuery {
+                v6: false,
+                start: u32::from(n.network()) as u128,
+                len: n.prefix_len(),
+            },
+            IpNet::V6(n) => IpQuery {
+                v6: true,
+                start: u128::from(n.network()),
+                len: n.prefix_len(),
+            },
         }
     }
 }
@@ -207,10 +231,14 @@ impl Family {
                 } else {
                     Keys::V6(v.iter().map(|(n, _)| *n).collect())
                 };
-                Prefixes { len, keys, idx: v.iter().map(|(_, i)| *i).collect() }
+                Prefixes {
+                    len,
+                    keys,
+                    idx: v.iter().map(|(_, i)| *i).collect(),
+                }
             })
             .collect();
-        by_len.sort_unstable_by(|a, b| b.len.cmp(&a.len));
+        by_len.sort_unstable_by_key(|p| std::cmp::Reverse(p.len));
         Family { width, by_len }
     }
 
@@ -260,6 +288,11 @@ pub(crate) struct HostnameMatcher {
 }
 
 impl HostnameMatcher {
+    /// `host` must be lower-case without trailing dots. Only the host itself, no parent domain.
+    pub fn find_exact(&self, host: &str) -> Option<u32> {
+        self.map.get(host).copied()
+    }
+
     /// `host` must be lower-case without trailing dots. Tries the host itself, then each parent domain.
     pub fn find(&self, host: &str) -> Option<u32> {
         let mut cur = host;
@@ -302,14 +335,22 @@ impl Literals {
     fn new(items: Vec<(Box<str>, u32)>) -> Literals {
         let mut re = None;
         if items.len() > SUBSTRING_LINEAR_MAX {
-            let alternation = items.iter().map(|(s, _)| regex::escape(s)).collect::<Vec<_>>().join("|");
+            let alternation = items
+                .iter()
+                .map(|(s, _)| regex::escape(s))
+                .collect::<Vec<_>>()
+                .join("|");
             re = RegexBuilder::new(&alternation)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(REGEX_SIZE_LIMIT)
                 .build()
                 .ok();
         }
-        let by_text = if re.is_some() { items.iter().cloned().collect() } else { Map::default() };
+        let by_text = if re.is_some() {
+            items.iter().cloned().collect()
+        } else {
+            Map::default()
+        };
         Literals { items, re, by_text }
     }
 
@@ -320,7 +361,10 @@ impl Literals {
                 return Some(i);
             }
         }
-        self.items.iter().find(|(s, _)| v.contains(&**s)).map(|(_, i)| *i)
+        self.items
+            .iter()
+            .find(|(s, _)| v.contains(&**s))
+            .map(|(_, i)| *i)
     }
 }
 
@@ -350,9 +394,17 @@ pub(crate) struct RegexMatcher {
 impl RegexMatcher {
     pub fn find(&self, v: &str) -> Option<u32> {
         if let Some(set) = &self.set {
-            return set.matches(v).iter().next().map(|i| self.regexes[i].1);
+            return set
+                .matches(v)
+                .iter()
+                .next()
+                .and_then(|i| self.regexes.get(i))
+                .map(|(_, i)| *i);
         }
-        self.regexes.iter().find(|(r, _)| r.is_match(v)).map(|(_, i)| *i)
+        self.regexes
+            .iter()
+            .find(|(r, _)| r.is_match(v))
+            .map(|(_, i)| *i)
     }
 }
 
@@ -463,15 +515,29 @@ impl Builder {
 
     /// Compiles the accepted entries; returns the matcher and the entries (index = entry index).
     pub fn finish(self) -> (Matcher, Vec<Box<str>>) {
-        let Builder { kind, entries, keys, v4, v6, regexes } = self;
+        let Builder {
+            kind,
+            entries,
+            keys,
+            v4,
+            v6,
+            regexes,
+        } = self;
         drop(keys);
         let matcher = match kind {
-            ListKind::Cidr => Matcher::Cidr(CidrMatcher { v4: Family::new(32, v4), v6: Family::new(128, v6) }),
+            ListKind::Cidr => Matcher::Cidr(CidrMatcher {
+                v4: Family::new(32, v4),
+                v6: Family::new(128, v6),
+            }),
             ListKind::Hostname => {
                 let map = entries
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, e)| normalize_hostname(e).ok().map(|k| (k.into_boxed_str(), i as u32)))
+                    .filter_map(|(i, e)| {
+                        normalize_hostname(e)
+                            .ok()
+                            .map(|k| (k.into_boxed_str(), i as u32))
+                    })
                     .collect();
                 Matcher::Hostname(HostnameMatcher { map })
             }
@@ -480,12 +546,18 @@ impl Builder {
                 let mut folded = Map::with_capacity_and_hasher(entries.len(), FastHash::default());
                 for (i, e) in entries.iter().enumerate() {
                     exact.entry(e.clone()).or_insert(i as u32);
-                    folded.entry(fold(e).into_owned().into_boxed_str()).or_insert(i as u32);
+                    folded
+                        .entry(fold(e).into_owned().into_boxed_str())
+                        .or_insert(i as u32);
                 }
                 Matcher::String(StringMatcher { exact, folded })
             }
             ListKind::Substring => {
-                let exact: Vec<(Box<str>, u32)> = entries.iter().enumerate().map(|(i, e)| (e.clone(), i as u32)).collect();
+                let exact: Vec<(Box<str>, u32)> = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.clone(), i as u32))
+                    .collect();
                 let mut seen = HashSet::new();
                 let folded: Vec<(Box<str>, u32)> = entries
                     .iter()
@@ -493,7 +565,10 @@ impl Builder {
                     .map(|(i, e)| (e.to_lowercase().into_boxed_str(), i as u32))
                     .filter(|(e, _)| seen.insert(e.clone()))
                     .collect();
-                Matcher::Substring(SubstringMatcher { exact: Literals::new(exact), folded: Literals::new(folded) })
+                Matcher::Substring(SubstringMatcher {
+                    exact: Literals::new(exact),
+                    folded: Literals::new(folded),
+                })
             }
             ListKind::Regex => {
                 let set = if regexes.len() > 1 {
@@ -521,7 +596,9 @@ fn parse_cidr_entry(entry: &str) -> Result<(IpQuery, Option<String>), String> {
         let note = (t != net).then(|| format!("has host bits set, used as {t}"));
         Ok((IpQuery::from_net(t), note))
     } else {
-        let ip: IpAddr = entry.parse().map_err(|_| "is not an IP address or CIDR".to_string())?;
+        let ip: IpAddr = entry
+            .parse()
+            .map_err(|_| "is not an IP address or CIDR".to_string())?;
         Ok((IpQuery::from_ip(ip), None))
     }
 }
@@ -534,10 +611,14 @@ pub(crate) fn normalize_hostname(entry: &str) -> Result<String, String> {
     if e.is_empty() {
         return Err("is not a hostname (empty)".to_string());
     }
-    if let Some(c) = e
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '\\' | '@' | '?' | '#' | '"' | '<' | '>' | '|' | '^' | '`' | '{' | '}'))
-    {
+    if let Some(c) = e.chars().find(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\\' | '@' | '?' | '#' | '"' | '<' | '>' | '|' | '^' | '`' | '{' | '}'
+            )
+    }) {
         return Err(format!("is not a hostname (contains {c:?})"));
     }
     Ok(e.to_lowercase())
@@ -592,28 +673,50 @@ mod tests {
 
     #[test]
     fn cidr_points_and_networks() {
-        let (m, e) = cidr(&["10.0.0.0/8", "10.1.0.0/16", "192.0.2.1", "2001:db8::/32", "::1", "0.0.0.0/0x"]);
+        let (m, e) = cidr(&[
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "192.0.2.1",
+            "2001:db8::/32",
+            "::1",
+            "0.0.0.0/0x",
+        ]);
         assert_eq!(e.len(), 5);
         assert_eq!(hit(&m, &e, "10.1.2.3"), Some("10.1.0.0/16"));
         assert_eq!(hit(&m, &e, "10.2.2.3"), Some("10.0.0.0/8"));
         assert_eq!(hit(&m, &e, "11.0.0.0"), None);
         assert_eq!(hit(&m, &e, "192.0.2.1"), Some("192.0.2.1"));
         assert_eq!(hit(&m, &e, "192.0.2.2"), None);
-        assert_eq!(hit(&m, &e, "192.0.2.0/24"), Some("192.0.2.1"), "network containing an entry overlaps");
+        assert_eq!(
+            hit(&m, &e, "192.0.2.0/24"),
+            Some("192.0.2.1"),
+            "network containing an entry overlaps"
+        );
         assert_eq!(hit(&m, &e, "10.3.0.0/16"), Some("10.0.0.0/8"));
-        assert_eq!(hit(&m, &e, "8.0.0.0/6"), Some("10.0.0.0/8"), "8.0.0.0/6 covers 10/8");
+        assert_eq!(
+            hit(&m, &e, "8.0.0.0/6"),
+            Some("10.0.0.0/8"),
+            "8.0.0.0/6 covers 10/8"
+        );
         assert_eq!(hit(&m, &e, "12.0.0.0/6"), None);
         assert_eq!(hit(&m, &e, "2001:db8:1::1"), Some("2001:db8::/32"));
         assert_eq!(hit(&m, &e, "[::1]"), Some("::1"));
         assert_eq!(hit(&m, &e, "::2"), None);
-        assert_eq!(hit(&m, &e, "::/0"), Some("2001:db8::/32"), "widest entry inside");
+        assert_eq!(
+            hit(&m, &e, "::/0"),
+            Some("2001:db8::/32"),
+            "widest entry inside"
+        );
         // v4 and v6 do not mix
         assert_eq!(hit(&m, &e, "::ffff:10.0.0.1"), None);
     }
 
     #[test]
     fn cidr_entry_errors() {
-        assert_eq!(parse_cidr_entry("10.0.0.0/33").unwrap_err(), "is not a CIDR");
+        assert_eq!(
+            parse_cidr_entry("10.0.0.0/33").unwrap_err(),
+            "is not a CIDR"
+        );
         assert!(parse_cidr_entry("10.0.0.256").is_err());
         assert!(parse_cidr_entry("example.com").is_err());
         let (_, note) = parse_cidr_entry("10.1.2.3/8").unwrap();
@@ -622,8 +725,13 @@ mod tests {
 
     #[test]
     fn hostname_walk() {
-        let (m, e) = build(ListKind::Hostname, &[".Example.COM", "*.foo.org", "a.b.c", "bad host", "x\\"]);
-        let Matcher::Hostname(m) = m else { unreachable!() };
+        let (m, e) = build(
+            ListKind::Hostname,
+            &[".Example.COM", "*.foo.org", "a.b.c", "bad host", "x\\"],
+        );
+        let Matcher::Hostname(m) = m else {
+            unreachable!()
+        };
         assert_eq!(e.len(), 3);
         let f = |h: &str| m.find(h).map(|i| &*e[i as usize]);
         assert_eq!(f("example.com"), Some(".Example.COM"));
@@ -643,14 +751,25 @@ mod tests {
         refs.push("Mixed");
         for entries in [vec!["abc", "Mixed"], refs] {
             let (m, e) = build(ListKind::Substring, &entries);
-            let Matcher::Substring(m) = m else { unreachable!() };
+            let Matcher::Substring(m) = m else {
+                unreachable!()
+            };
             if entries.len() > SUBSTRING_LINEAR_MAX {
                 assert!(m.exact.re.is_some());
-                assert_eq!(m.find_exact("zzneedle42xzz").map(|i| &*e[i as usize]), Some("needle42x"));
+                assert_eq!(
+                    m.find_exact("zzneedle42xzz").map(|i| &*e[i as usize]),
+                    Some("needle42x")
+                );
             }
-            assert_eq!(m.find_exact("a Mixed b").map(|i| &*e[i as usize]), Some("Mixed"));
+            assert_eq!(
+                m.find_exact("a Mixed b").map(|i| &*e[i as usize]),
+                Some("Mixed")
+            );
             assert_eq!(m.find_exact("a mixed b"), None);
-            assert_eq!(m.find_folded("a mixed b").map(|i| &*e[i as usize]), Some("Mixed"));
+            assert_eq!(
+                m.find_folded("a mixed b").map(|i| &*e[i as usize]),
+                Some("Mixed")
+            );
             assert_eq!(m.find_folded("nothing here"), None);
         }
     }
@@ -668,7 +787,10 @@ mod tests {
         let (m, e) = b.finish();
         let Matcher::Regex(m) = m else { unreachable!() };
         assert!(m.set.is_some());
-        assert_eq!(m.find("foo12").map(|i| &*e[i as usize]), Some(r"/^foo\d+$/"));
+        assert_eq!(
+            m.find("foo12").map(|i| &*e[i as usize]),
+            Some(r"/^foo\d+$/")
+        );
         assert_eq!(m.find("xbarx").map(|i| &*e[i as usize]), Some("/BAR/i"));
         assert_eq!(m.find("foo"), None);
     }

@@ -30,20 +30,31 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ListError {
-    ListError::Invalid { field: field.into(), reason: reason.into() }
+    ListError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
 }
 
 fn required<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a Value, ListError> {
     match obj.get(field) {
-        None | Some(Value::Null) => Err(ListError::Missing { field: field.to_string() }),
+        None | Some(Value::Null) => Err(ListError::Missing {
+            field: field.to_string(),
+        }),
         Some(v) => Ok(v),
     }
 }
 
-fn required_str<'a>(obj: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, ListError> {
+fn required_str<'a>(
+    obj: &'a Map<String, Value>,
+    field: &'static str,
+) -> Result<&'a str, ListError> {
     match required(obj, field)? {
         Value::String(s) => Ok(s),
-        other => Err(invalid(field, format!("expected a string, got {}", type_name(other)))),
+        other => Err(invalid(
+            field,
+            format!("expected a string, got {}", type_name(other)),
+        )),
     }
 }
 
@@ -69,9 +80,15 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
         message: e.to_string(),
     })?;
     let Value::Object(obj) = root else {
-        return Err(invalid("(root)", format!("expected a JSON object, got {}", type_name(&root))));
+        return Err(invalid(
+            "(root)",
+            format!("expected a JSON object, got {}", type_name(&root)),
+        ));
     };
-    let mut warnings = Warnings { list: Vec::new(), entry_warnings: 0 };
+    let mut warnings = Warnings {
+        list: Vec::new(),
+        entry_warnings: 0,
+    };
 
     let name = required_str(&obj, "name")?.trim().to_string();
     if name.is_empty() {
@@ -81,33 +98,66 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
     let description = match obj.get("description") {
         None | Some(Value::Null) => {
             if strict {
-                return Err(ListError::Missing { field: "description".into() });
+                return Err(ListError::Missing {
+                    field: "description".into(),
+                });
             }
-            warnings.list.push("description: missing, using an empty description".to_string());
+            warnings
+                .list
+                .push("description: missing, using an empty description".to_string());
             String::new()
         }
         Some(Value::String(s)) => s.clone(),
-        Some(other) => return Err(invalid("description", format!("expected a string, got {}", type_name(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "description",
+                format!("expected a string, got {}", type_name(other)),
+            ))
+        }
     };
 
     let version = match required(&obj, "version")? {
         Value::Number(n) => match n.as_u64() {
             Some(v) => v,
-            None => return Err(invalid("version", format!("expected a non-negative integer, got {n}"))),
+            None => {
+                return Err(invalid(
+                    "version",
+                    format!("expected a non-negative integer, got {n}"),
+                ))
+            }
         },
         Value::String(s) => match s.trim().parse::<u64>() {
             Ok(v) if !strict => {
-                warnings.list.push(format!("version: given as a string '{}', used as {v}", shown(s)));
+                warnings.list.push(format!(
+                    "version: given as a string '{}', used as {v}",
+                    shown(s)
+                ));
                 v
             }
-            _ => return Err(invalid("version", format!("expected a non-negative integer, got '{}'", shown(s)))),
+            _ => {
+                return Err(invalid(
+                    "version",
+                    format!("expected a non-negative integer, got '{}'", shown(s)),
+                ))
+            }
         },
-        other => return Err(invalid("version", format!("expected a non-negative integer, got {}", type_name(other)))),
+        other => {
+            return Err(invalid(
+                "version",
+                format!("expected a non-negative integer, got {}", type_name(other)),
+            ))
+        }
     };
 
     let kind_text = required_str(&obj, "type")?;
     let kind = ListKind::parse(kind_text).ok_or_else(|| {
-        invalid("type", format!("'{}' is not one of cidr, string, substring, hostname, regex", shown(kind_text)))
+        invalid(
+            "type",
+            format!(
+                "'{}' is not one of cidr, string, substring, hostname, regex",
+                shown(kind_text)
+            ),
+        )
     })?;
 
     let matching_attributes = match obj.get("matching_attributes") {
@@ -132,7 +182,10 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
             out
         }
         Some(other) => {
-            return Err(invalid("matching_attributes", format!("expected an array, got {}", type_name(other))));
+            return Err(invalid(
+                "matching_attributes",
+                format!("expected an array, got {}", type_name(other)),
+            ));
         }
     };
 
@@ -140,7 +193,10 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
-            let w = invalid("category", format!("expected a string, got {}", type_name(other)));
+            let w = invalid(
+                "category",
+                format!("expected a string, got {}", type_name(other)),
+            );
             if strict {
                 return Err(w);
             }
@@ -151,7 +207,12 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
 
     let items = match required(&obj, "list")? {
         Value::Array(items) => items,
-        other => return Err(invalid("list", format!("expected an array, got {}", type_name(other)))),
+        other => {
+            return Err(invalid(
+                "list",
+                format!("expected an array, got {}", type_name(other)),
+            ))
+        }
     };
     let mut builder = Builder::new(kind);
     let mut skipped = 0usize;
@@ -161,7 +222,10 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
         let entry = match item {
             Value::String(s) => s.trim(),
             other => {
-                let e = invalid(field(), format!("expected a string, got {}", type_name(other)));
+                let e = invalid(
+                    field(),
+                    format!("expected a string, got {}", type_name(other)),
+                );
                 if strict {
                     return Err(e);
                 }
@@ -201,13 +265,19 @@ pub(crate) fn parse(json: &[u8], strict: bool) -> Result<Warninglist, ListError>
     }
     if warnings.entry_warnings > MAX_ENTRY_WARNINGS {
         let more = warnings.entry_warnings - MAX_ENTRY_WARNINGS;
-        warnings.list.push(format!("list: {more} more entry warnings not shown"));
+        warnings
+            .list
+            .push(format!("list: {more} more entry warnings not shown"));
     }
     if duplicates > 0 {
-        warnings.list.push(format!("list: {duplicates} duplicate entries ignored"));
+        warnings
+            .list
+            .push(format!("list: {duplicates} duplicate entries ignored"));
     }
     if builder.len() == 0 {
-        warnings.list.push("list: no usable entries, the list matches nothing".to_string());
+        warnings
+            .list
+            .push("list: no usable entries, the list matches nothing".to_string());
     }
 
     let entries = builder.len();

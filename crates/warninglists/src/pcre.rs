@@ -30,7 +30,9 @@ pub(crate) fn translate(pcre: &str) -> Result<String, String> {
         c => c,
     };
     let rest = &pcre[open.len_utf8()..];
-    let end = rest.rfind(close).ok_or_else(|| format!("no closing delimiter '{close}'"))?;
+    let end = rest
+        .rfind(close)
+        .ok_or_else(|| format!("no closing delimiter '{close}'"))?;
     let body = &rest[..end];
     let modifiers = &rest[end + close.len_utf8()..];
 
@@ -129,7 +131,10 @@ mod tests {
     use super::translate;
 
     fn compiles(p: &str) -> bool {
-        translate(p).ok().and_then(|t| regex::Regex::new(&t).ok()).is_some()
+        translate(p)
+            .ok()
+            .and_then(|t| regex::Regex::new(&t).ok())
+            .is_some()
     }
 
     #[test]
