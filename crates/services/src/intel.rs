@@ -198,17 +198,12 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         // Ownership: new versions of an existing id only from the organisation that owns it.
-        let mut owners: HashMap<String, Uuid> = HashMap::new();
-        let mut existing: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for (_, o) in &checked {
-            if owners.contains_key(&o.id) || existing.contains(&o.id) {
-                continue;
-            }
-            if let Some(first) = tx.stix_versions(&o.id).await?.first() {
-                owners.insert(o.id.clone(), first.owner_org);
-                existing.insert(o.id.clone());
-            }
-        }
+        let ids: Vec<&str> = {
+            let mut seen = std::collections::HashSet::new();
+            checked.iter().map(|(_, o)| o.id.as_str()).filter(|id| seen.insert(*id)).collect()
+        };
+        let owners: HashMap<String, Uuid> = tx.stix_owners(&ids).await?;
+        let existing: std::collections::HashSet<String> = owners.keys().cloned().collect();
         let mut rows = Vec::with_capacity(checked.len());
         let mut kept: Vec<(u64, StixObject)> = Vec::with_capacity(checked.len());
         for (index, o) in checked {

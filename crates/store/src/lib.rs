@@ -170,8 +170,7 @@ impl Store {
 /// A write transaction. Every service-level write stages its changes and its audit entry here.
 pub struct Tx {
     inner: Transaction<'static, Any>,
-    #[allow(dead_code)]
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 impl Tx {

@@ -120,14 +120,22 @@ impl Tx {
             let base = chunk_i * CHUNK;
             let mut sql = format!("INSERT INTO stix_objects ({COLS}) VALUES ");
             for i in 0..chunk.len() {
-                let p = i * 11;
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${},${},${},${})",
-                    p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11
-                ));
+                sql.push('(');
+                for c in 0..11 {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    // SQLite resolves each `$N` by a linear scan of the named parameters (quadratic
+                    // for big multi-row inserts); anonymous `?` are bound by position at no cost.
+                    match self.backend {
+                        crate::Backend::Sqlite => sql.push('?'),
+                        crate::Backend::Postgres => sql.push_str(&format!("${}", i * 11 + c + 1)),
+                    }
+                }
+                sql.push(')');
             }
             sql.push_str(" ON CONFLICT (stix_id, version) DO NOTHING RETURNING seq");
             let mut q = sqlx::query(&sql);
@@ -179,6 +187,23 @@ impl Tx {
             None => sqlx::query("DELETE FROM stix_objects WHERE stix_id = $1").bind(stix_id.to_string()).execute(self.conn()).await?,
         };
         Ok(done.rows_affected())
+    }
+
+    /// The owner organisation of each of these ids that is already stored.
+    pub async fn stix_owners(&mut self, ids: &[&str]) -> Result<std::collections::HashMap<String, uuid::Uuid>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let sql = format!("SELECT DISTINCT stix_id, owner_org FROM stix_objects WHERE stix_id IN ({})", placeholders.join(","));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                out.insert(r.try_get::<String, _>("stix_id")?, crate::parse_uuid(&r.try_get::<String, _>("owner_org")?)?);
+            }
+        }
+        Ok(out)
     }
 
     pub async fn stix_versions(&mut self, stix_id: &str) -> Result<Vec<StixRecord>> {
