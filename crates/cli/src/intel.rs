@@ -47,6 +47,9 @@ pub struct ExportArgs {
     /// Only objects added at or after this RFC 3339 time.
     #[arg(long)]
     since: Option<String>,
+    /// Only objects concerning this critical-infrastructure sector (e.g. energy).
+    #[arg(long)]
+    sector: Option<String>,
     /// Output file (written to a temporary name, then renamed).
     #[arg(long)]
     out: PathBuf,
@@ -210,7 +213,11 @@ pub async fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
     let dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{}.partial", args.out.file_name().and_then(|n| n.to_str()).unwrap_or("export")));
     let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Failure(format!("--out: {}: {e}", tmp.display())))?);
-    let filter = ExportFilter { types, max_tlp, since_us, include_revoked: false };
+    let sector = match &args.sector {
+        Some(s) => Some(s.parse::<atalaya_model::directory::Sector>().map_err(|e| Failure(format!("--sector: {e}")))?.to_string()),
+        None => None,
+    };
+    let filter = ExportFilter { types, max_tlp, since_us, include_revoked: false, sector };
     let n = svc.export(&Ctx::operator(), &filter, format, &mut f).await;
     let n = match n {
         Ok(n) => n,
@@ -226,4 +233,64 @@ pub async fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
     eprintln!("exported {n} objects to {}", args.out.display());
     svc.store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Subcommand)]
+pub enum WarninglistCommand {
+    /// Load MISP warninglists: a list.json, or a directory of NAME/list.json (e.g. a misp-warninglists checkout's lists/).
+    Import {
+        #[command(flatten)]
+        node: NodeArgs,
+        path: PathBuf,
+    },
+    /// Show the node's warninglists.
+    List {
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+pub async fn warninglists(cmd: WarninglistCommand) -> Result<ExitCode, Failure> {
+    match cmd {
+        WarninglistCommand::Import { node, path } => {
+            let l = load(&node)?;
+            init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);
+            let mut files = vec![];
+            if path.is_file() {
+                files.push(path.clone());
+            } else {
+                let base = if path.join("lists").is_dir() { path.join("lists") } else { path.clone() };
+                let rd = std::fs::read_dir(&base).map_err(|e| Failure(format!("{}: {e}", base.display())))?;
+                for e in rd.flatten() {
+                    let f = e.path().join("list.json");
+                    if f.is_file() {
+                        files.push(f);
+                    }
+                }
+                files.sort();
+            }
+            if files.is_empty() {
+                return Err(Failure(format!("{}: no list.json found", path.display())));
+            }
+            let svc = open(&l).await?;
+            for f in &files {
+                let bytes = std::fs::read(f).map_err(|e| Failure(format!("{}: {e}", f.display())))?;
+                let info = svc.put_warninglist(&Ctx::operator(), &bytes).await.map_err(|e| Failure(format!("{}: {}", f.display(), Failure::from(e).0)))?;
+                println!("{}: {} entries ({}, version {}){}", info.name, info.entries, info.kind, info.version,
+                    if info.warnings.is_empty() { String::new() } else { format!(", {} skipped", info.warnings.len()) });
+            }
+            svc.store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        WarninglistCommand::List { node } => {
+            let l = load(&node)?;
+            init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);
+            let svc = open(&l).await?;
+            for w in svc.list_warninglists(&Ctx::operator()).await? {
+                println!("{}\t{}\t{} entries\t{}", if w.enabled { "on " } else { "off" }, w.name, w.entries, w.kind);
+            }
+            svc.store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -36,6 +36,9 @@ enum Command {
     Import(intel::ImportArgs),
     /// Export visible STIX objects as a bundle, CSV or a blocklist.
     Export(intel::ExportArgs),
+    /// MISP-format warninglists (false-positive lists) of this node.
+    #[command(subcommand)]
+    Warninglists(intel::WarninglistCommand),
 }
 
 /// Where the node's data lives (shared by every command).
@@ -239,6 +242,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Import(args) => intel::import(args).await,
         Command::Export(args) => intel::export(args).await,
+        Command::Warninglists(cmd) => intel::warninglists(cmd).await,
         Command::Node(NodeCommand::Show { node }) => {
             let l = load(&node)?;
             init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);

@@ -213,3 +213,124 @@ on_all_backends!(rest_import_names_rejections_and_policy_filters_reads, |backend
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 stored"), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&out.stderr));
 });
+
+async fn member(n: &TestNode, admin: &str, name: &str, country: &str, user: &str) -> (String, String) {
+    let (s, org) = n.post("/api/v1/organisations", Some(admin), &json!({"name": name, "kind": "national-csirt", "country": country})).await;
+    assert_eq!(s, 201, "{org}");
+    let (s, u) = n.post("/api/v1/users", Some(admin), &json!({"username": user, "organisation_id": org["id"], "role": "analyst", "password": "correct horse battery"})).await;
+    assert_eq!(s, 201, "{u}");
+    let (_, login) = n.post("/api/v1/auth/login", None, &json!({"username": user, "password": "correct horse battery"})).await;
+    (org["id"].as_str().expect("id").to_string(), login["token"].as_str().expect("token").to_string())
+}
+
+fn bundle(objects: Vec<Value>) -> Value {
+    json!({"type": "bundle", "id": format!("bundle--{}", uuid_like(objects.len())), "objects": objects})
+}
+
+fn uuid_like(n: usize) -> String {
+    format!("8d0092c5-5f74-4287-9642-{:012x}", n + 0x33f4c354)
+}
+
+on_all_backends!(correlation_sightings_warninglists_search_sectors, |backend| async move {
+    let n = TestNode::start(bin(), backend).await;
+    let admin = n.admin_token.clone();
+    let out = n.cli(&["warninglists", "import", &shared("misp-warninglists").display().to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (s, lists) = n.get("/api/v1/warninglists", Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert_eq!(lists.as_array().map(Vec::len), Some(10), "{lists}");
+    let rfc1918 = lists.as_array().expect("lists").iter().find(|l| l["name"].as_str().is_some_and(|x| x.contains("1918"))).expect("rfc1918")["name"].as_str().expect("name").to_string();
+
+    let (_, tok_b) = member(&n, &admin, "CSIRT Bravo", "AR", "bravo").await;
+    // Home organisation publishes a network indicator, an address and a private address.
+    let net = indicator("indicator--a1111111-1111-4111-8111-111111111111", Some(CLEAR), "[ipv4-addr:value ISSUBSET '45.33.32.0/24']");
+    let host = indicator("indicator--a2222222-2222-4222-8222-222222222222", Some(CLEAR), "[ipv4-addr:value = '185.220.101.7']");
+    let private = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--3bd0640e-45ad-5019-a7eb-d3a6da393f89", "value": "10.1.2.3",
+                         "object_marking_refs": [CLEAR]});
+    let ident = json!({"type": "identity", "spec_version": "2.1", "id": "identity--a3333333-3333-4333-8333-333333333333",
+                       "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "Grid operator",
+                       "identity_class": "organization", "sectors": ["energy", "utilities"], "object_marking_refs": [CLEAR]});
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&admin), &bundle(vec![net, host, private, ident])).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["rejected"], 0, "{r}");
+    assert_eq!(r["warnings"].as_array().map(Vec::len), Some(0), "{r}");
+    // 10.1.2.3 is on the RFC 1918 and RFC 5735 lists: flagged, and still stored.
+    assert_eq!(r["warninglist_hit_count"], 2, "{r}");
+    let hits = r["warninglist_hits"].as_array().expect("hits");
+    assert!(hits.iter().all(|h| h["value"] == "10.1.2.3"));
+    assert!(hits.iter().any(|h| h["list"] == rfc1918.as_str()));
+
+    // Bravo reports an address inside the home network: its import lists the correlation.
+    let mut b1 = indicator("indicator--b1111111-1111-4111-8111-111111111111", Some(CLEAR), "[ipv4-addr:value = '45.33.32.77']");
+    b1["name"] = json!("Bravo scanner");
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&tok_b), &bundle(vec![b1])).await;
+    assert_eq!(s, 200, "{r}");
+    let c = &r["correlations"][0];
+    assert_eq!(c["id"], "indicator--b1111111-1111-4111-8111-111111111111", "{r}");
+    assert_eq!(c["shared_with"][0]["id"], "indicator--a1111111-1111-4111-8111-111111111111");
+    assert_eq!(c["shared_with"][0]["relation"], "contains");
+    assert_eq!(c["shared_with"][0]["organisation"]["country"], Value::Null, "the home organisation has no country configured");
+
+    // Who else has seen 45.33.32.77? Both, with organisations and states.
+    let (s, a) = n.get("/api/v1/stix/correlate?value=45.33.32.77", Some(&admin)).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["kind"], "ipv4");
+    let holders: Vec<&str> = a["matches"].as_array().expect("matches").iter().filter_map(|m| m["organisation"]["name"].as_str()).collect();
+    assert!(holders.contains(&"CSIRT Bravo") && holders.len() == 2, "{a}");
+    assert!(a["matches"].as_array().expect("m").iter().any(|m| m["organisation"]["country"] == "AR"));
+    let (s, a) = n.get("/api/v1/stix/correlate?value=10.1.2.3", Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert!(a["warninglists"].as_array().expect("wl").iter().any(|h| h["list"] == rfc1918.as_str()), "{a}");
+    let (s, b) = n.get("/api/v1/stix/correlate?value=999.1.1.1&kind=ipv4", Some(&admin)).await;
+    assert_eq!((s, b["field"].as_str()), (422, Some("value")), "{b}");
+    let (s, oc) = n.get("/api/v1/stix/objects/indicator--a1111111-1111-4111-8111-111111111111/correlations", Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert_eq!(oc[0]["matches"][0]["id"], "indicator--b1111111-1111-4111-8111-111111111111", "{oc}");
+
+    // Sightings per state and the decay score.
+    let sighting = json!({"type": "sighting", "spec_version": "2.1", "id": "sighting--b2222222-2222-4222-8222-222222222222",
+        "created": "2026-03-01T00:00:00.000Z", "modified": "2026-03-01T00:00:00.000Z", "count": 3,
+        "first_seen": "2026-02-27T00:00:00Z", "last_seen": "2026-03-01T00:00:00Z",
+        "sighting_of_ref": "indicator--a2222222-2222-4222-8222-222222222222", "object_marking_refs": [CLEAR]});
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&tok_b), &bundle(vec![sighting])).await;
+    assert_eq!((s, r["stored"].as_u64()), (200, Some(1)), "{r}");
+    let (s, sg) = n.get("/api/v1/stix/objects/indicator--a2222222-2222-4222-8222-222222222222/sightings", None).await;
+    assert_eq!(s, 200, "{sg}");
+    assert_eq!(sg["total"], 3);
+    assert_eq!(sg["by_state"]["AR"], 3);
+    let score = sg["decay_score"].as_f64().expect("indicators have a decay score");
+    assert!((0.0..=100.0).contains(&score));
+
+    // Full-text search, flagged with warninglists; policy applies.
+    let (s, hits) = n.get("/api/v1/stix/search?q=bravo%20scanner", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(hits[0]["id"], "indicator--b1111111-1111-4111-8111-111111111111", "{hits}");
+    let (s, hits) = n.get("/api/v1/stix/search?q=10.1.2.3", Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert!(hits[0]["warninglists"].as_array().expect("wl").iter().any(|h| h["list"] == rfc1918.as_str()), "{hits}");
+    let (s, b) = n.get("/api/v1/stix/search?q=", Some(&admin)).await;
+    assert_eq!((s, b["field"].as_str()), (422, Some("q")));
+
+    // Sectors: counted and exported by sector.
+    let (s, counts) = n.get("/api/v1/stix/sectors", None).await;
+    assert_eq!(s, 200);
+    assert_eq!((counts["energy"].as_u64(), counts["utilities"].as_u64()), (Some(1), Some(1)), "{counts}");
+    let resp = n.client().get(format!("{}/api/v1/stix/export?format=csv&sector=energy", n.url)).send().await.expect("export");
+    let text = resp.text().await.expect("csv");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let (s, _) = n.get("/api/v1/stix/export?format=csv&sector=bananas", None).await;
+    assert_eq!(s, 400);
+
+    // Only node administrators manage warninglists; a disabled list no longer flags.
+    let (s, _) = n.call("PATCH", &format!("/api/v1/warninglists/{}", rfc1918.replace(' ', "%20")), Some(&tok_b), Some(&json!({"enabled": false}))).await;
+    assert_eq!(s, 403);
+    let (s, _) = n.call("PATCH", &format!("/api/v1/warninglists/{}", rfc1918.replace(' ', "%20")), Some(&admin), Some(&json!({"enabled": false}))).await;
+    assert_eq!(s, 204);
+    let (_, a) = n.get("/api/v1/stix/correlate?value=10.1.2.3", Some(&admin)).await;
+    assert!(a["warninglists"].as_array().expect("wl").iter().all(|h| h["list"] != rfc1918.as_str()), "{a}");
+    let resp = n.client().post(format!("{}/api/v1/warninglists", n.url)).bearer_auth(&admin)
+        .header("content-type", "application/json").body(r#"{"name": "x", "version": 1, "list": ["a"]}"#).send().await.expect("post");
+    assert_eq!(resp.status(), 422);
+    let b: Value = resp.json().await.expect("problem");
+    assert_eq!(b["field"], "type", "{b}");
+});

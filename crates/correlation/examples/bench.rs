@@ -39,7 +39,9 @@ impl Rng {
 }
 
 const TLDS: [&str; 8] = ["com", "net", "org", "ru", "cn", "io", "info", "xyz"];
-const SUBS: [&str; 8] = ["www", "mail", "cdn", "api", "login", "secure", "update", "portal"];
+const SUBS: [&str; 8] = [
+    "www", "mail", "cdn", "api", "login", "secure", "update", "portal",
+];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Workload {
@@ -57,7 +59,12 @@ impl Gen {
     fn sld(&self, k: u64) -> String {
         let pool = (self.n / 30).max(100);
         let k = k % pool;
-        format!("w{:x}{}.{}", mix64(k ^ 0x51d) & 0xffff_ff, k % 97, TLDS[(k % 8) as usize])
+        format!(
+            "w{:x}{}.{}",
+            mix64(k ^ 0x51d) & 0x00ff_ffff,
+            k % 97,
+            TLDS[(k % 8) as usize]
+        )
     }
 
     fn ipv4_addr(&self, r: &mut Rng) -> Value {
@@ -75,7 +82,11 @@ impl Gen {
     }
 
     fn sha256(&self, r: &mut Rng) -> Value {
-        let x = if r.below(100) < 15 { mix64(r.below((self.n / 200).max(100)) ^ 0x5a) } else { r.next() };
+        let x = if r.below(100) < 15 {
+            mix64(r.below((self.n / 200).max(100)) ^ 0x5a)
+        } else {
+            r.next()
+        };
         let mut b = [0u8; 32];
         for (i, c) in b.chunks_mut(8).enumerate() {
             c.copy_from_slice(&mix64(x ^ i as u64).to_le_bytes());
@@ -140,12 +151,25 @@ impl Gen {
             (1, Value::Ipv4Net(r.next() as u32, 32))
         } else if k < 72 {
             let len = 16 + r.below(13) as u8;
-            (2, Value::Ipv4Net(r.next() as u32 & (u32::MAX << (32 - len)), len))
+            (
+                2,
+                Value::Ipv4Net(r.next() as u32 & (u32::MAX << (32 - len)), len),
+            )
         } else if k < 82 {
             if r.below(2) == 0 {
-                (3, Value::Domain(format!("x{:x}.{}", r.next() & 0xffff, self.sld(r.next()))))
+                (
+                    3,
+                    Value::Domain(format!("x{:x}.{}", r.next() & 0xffff, self.sld(r.next()))),
+                )
             } else {
-                (3, Value::Domain(format!("miss{:x}.example.{}", r.next() & 0xffff_ffff, TLDS[r.below(8) as usize])))
+                (
+                    3,
+                    Value::Domain(format!(
+                        "miss{:x}.example.{}",
+                        r.next() & 0xffff_ffff,
+                        TLDS[r.below(8) as usize]
+                    )),
+                )
             }
         } else if k < 92 {
             let mut b = [0u8; 32];
@@ -154,9 +178,23 @@ impl Gen {
             }
             (4, Value::Hash(HashAlgo::Sha256, Box::new(b)))
         } else if k < 96 {
-            (5, Value::Url(format!("https://{}/{:08x}/index.php", self.sld(r.next()), r.next() & 0xffff_ffff)))
+            (
+                5,
+                Value::Url(format!(
+                    "https://{}/{:08x}/index.php",
+                    self.sld(r.next()),
+                    r.next() & 0xffff_ffff
+                )),
+            )
         } else {
-            (5, Value::Email(format!("nobody{:x}@{}", r.next() & 0xffff, self.sld(r.next()))))
+            (
+                5,
+                Value::Email(format!(
+                    "nobody{:x}@{}",
+                    r.next() & 0xffff,
+                    self.sld(r.next())
+                )),
+            )
         }
     }
 }
@@ -165,9 +203,11 @@ fn proc_status(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|x| x.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|x| x.parse::<u64>().ok())
+            })
         })
         .unwrap_or(0)
         * 1024
@@ -205,7 +245,12 @@ fn run_lookups(index: &CorrelationIndex, qs: &[Value]) -> Run {
         black_box(&l);
     }
     let wall = t.elapsed();
-    Run { wall, cpu: Duration::from_nanos(cpu_ns().saturating_sub(c)), matches, frequent }
+    Run {
+        wall,
+        cpu: Duration::from_nanos(cpu_ns().saturating_sub(c)),
+        matches,
+        frequent,
+    }
 }
 
 const CLASSES: [&str; 10] = [
@@ -223,7 +268,10 @@ const CLASSES: [&str; 10] = [
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let n: u64 = args.next().and_then(|s| s.replace('_', "").parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = args
+        .next()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
     let workload = match args.next().as_deref() {
         None | Some("mix") => Workload::Mix,
         Some("ipv4") => Workload::Ipv4,
@@ -233,7 +281,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let n_lookups: usize = args.next().and_then(|s| s.replace('_', "").parse().ok()).unwrap_or(2_000_000);
+    let n_lookups: usize = args
+        .next()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(2_000_000);
     let gen = Gen { n, workload };
     let rss0 = proc_status("VmRSS:");
 
@@ -250,7 +301,11 @@ fn main() {
         let mut batch: Vec<(u64, Vec<Value>)> = Vec::with_capacity((end - obj) as usize);
         for o in obj..end {
             // Values 3o, 3o+1, 3o+2; the last object takes the remainder.
-            let stop = if o + 1 == objects { n } else { (3 * (o + 1)).min(n) };
+            let stop = if o + 1 == objects {
+                n
+            } else {
+                (3 * (o + 1)).min(n)
+            };
             let vals: Vec<Value> = (next_value..stop).map(|i| gen.value(i)).collect();
             next_value = stop;
             batch.push((o + 1, vals));
@@ -268,7 +323,14 @@ fn main() {
     let hwm_built = proc_status("VmHWM:");
     let mem = index.memory_bytes() as u64;
 
-    println!("workload            {}", match workload { Workload::Mix => "mix", Workload::Ipv4 => "ipv4", Workload::Sha256 => "sha256" });
+    println!(
+        "workload            {}",
+        match workload {
+            Workload::Mix => "mix",
+            Workload::Ipv4 => "ipv4",
+            Workload::Sha256 => "sha256",
+        }
+    );
     println!("values inserted     {n} over {objects} objects");
     println!("distinct values     {}", index.len_values());
     println!("postings            {}", index.len_postings());
@@ -303,11 +365,18 @@ fn main() {
         qs.push(q);
     }
     // Profiling aid: BENCH_ONLY=<class index> loops over one query class.
-    if let Some(c) = std::env::var("BENCH_ONLY").ok().and_then(|s| s.parse::<usize>().ok()) {
+    if let Some(c) = std::env::var("BENCH_ONLY")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
         if let Some(qs) = by_class.get(c) {
             for _ in 0..20 {
                 let run = run_lookups(&index, qs);
-                println!("{}: {:.0} ns/lookup on CPU", CLASSES[c], run.cpu.as_nanos() as f64 / qs.len().max(1) as f64);
+                println!(
+                    "{}: {:.0} ns/lookup on CPU",
+                    CLASSES[c],
+                    run.cpu.as_nanos() as f64 / qs.len().max(1) as f64
+                );
             }
         }
         return;
@@ -335,6 +404,16 @@ fn main() {
             run.matches as f64 / qs.len() as f64
         );
     }
+    let t = Instant::now();
+    index.compact();
+    println!("compact             {:.2} s", t.elapsed().as_secs_f64());
+    let run = run_lookups(&index, &qs);
+    println!(
+        "lookups, compacted  {:.2} M lookups/s wall, {:.2} M lookups/s on CPU ({:.0} ns each)",
+        n_lookups as f64 / run.wall.as_secs_f64() / 1e6,
+        n_lookups as f64 / run.cpu.as_secs_f64() / 1e6,
+        run.cpu.as_nanos() as f64 / n_lookups as f64,
+    );
     let threads = 2;
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -349,5 +428,8 @@ fn main() {
         t2.as_secs_f64(),
         n_lookups as f64 / t2.as_secs_f64() / 1e6
     );
-    println!("peak RSS (VmHWM)    {:.1} MiB (includes the query set)", mib(proc_status("VmHWM:")));
+    println!(
+        "peak RSS (VmHWM)    {:.1} MiB (includes the query set)",
+        mib(proc_status("VmHWM:"))
+    );
 }

@@ -7,126 +7,26 @@
 //!   stored values is about `n² / 2¹²⁹` (≈ 1.5·10⁻²⁵ for 10⁷ values), which the
 //!   index treats as zero: values that are only reachable through their
 //!   fingerprint are not stored in full.
-//! * [`FoldBuild`]: a seeded folded-multiply hasher (foldhash/wyhash style) for
-//!   integer keys (IP networks). Fast, well mixed in both low and high bits, and
-//!   seeded randomly per index; not a cryptographic PRF.
-//! * [`FpBuild`]: identity hasher for fingerprints, which are already uniformly
-//!   distributed PRF outputs.
+//!
+//! Integer keys (IP networks) are hashed by the table itself (seeded folded
+//! multiply, see `table.rs`).
 
 use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 /// A 128-bit fingerprint of a canonical value encoding. 8-byte aligned so that
 /// a `(Fp, u64)` hash-map entry is 24 bytes (a `u128` would be 16-aligned).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, PartialOrd, Ord)]
 pub(crate) struct Fp(pub u64, pub u64);
-
-impl Hash for Fp {
-    #[inline]
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0);
-    }
-}
-
-/// Identity hasher for [`Fp`] keys.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FpBuild;
-
-#[derive(Default)]
-pub(crate) struct FpHasher(u64);
-
-impl Hasher for FpHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        self.0 = self.0.rotate_left(29) ^ x;
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Not used by `Fp`; kept correct for any other key type.
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-}
-
-impl BuildHasher for FpBuild {
-    type Hasher = FpHasher;
-    #[inline]
-    fn build_hasher(&self) -> FpHasher {
-        FpHasher(0)
-    }
-}
-
-const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
-const MUL2: u64 = 0xD6E8_FEB8_6659_FD93;
-
-#[inline(always)]
-fn fold_mul(a: u64, b: u64) -> u64 {
-    let p = (a as u128).wrapping_mul(b as u128);
-    (p as u64) ^ ((p >> 64) as u64)
-}
-
-/// Seeded folded-multiply hasher for integer keys.
-#[derive(Clone, Copy)]
-pub(crate) struct FoldBuild {
-    seed: u64,
-}
-
-impl FoldBuild {
-    pub(crate) fn new(seed: u64) -> Self {
-        FoldBuild { seed }
-    }
-}
-
-pub(crate) struct FoldHasher(u64);
-
-impl Hasher for FoldHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        fold_mul(self.0, MUL2)
-    }
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        self.0 = fold_mul(self.0 ^ x, MUL);
-    }
-    #[inline]
-    fn write_u32(&mut self, x: u32) {
-        self.write_u64(x as u64);
-    }
-    #[inline]
-    fn write_u8(&mut self, x: u8) {
-        self.write_u64(x as u64);
-    }
-    #[inline]
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-}
-
-impl BuildHasher for FoldBuild {
-    type Hasher = FoldHasher;
-    #[inline]
-    fn build_hasher(&self) -> FoldHasher {
-        FoldHasher(self.seed)
-    }
-}
 
 /// Three random 64-bit words from std's randomly keyed `RandomState`.
 pub(crate) fn random_seeds() -> [u64; 3] {
     let rs = RandomState::new();
-    [rs.hash_one(0x5eed_0u64), rs.hash_one(0x5eed_1u64), rs.hash_one(0x5eed_2u64)]
+    [
+        rs.hash_one(0x5eed_0000_u64),
+        rs.hash_one(0x5eed_0001_u64),
+        rs.hash_one(0x5eed_0002_u64),
+    ]
 }
 
 /// Keyed SipHash-c-d with 128-bit output.
@@ -241,12 +141,15 @@ impl Fingerprinter {
         Fingerprinter { k0, k1 }
     }
 
-    /// Fingerprint of `tag ‖ parts[0] ‖ parts[1] ‖ …` (callers make the
-    /// encoding unambiguous).
+    /// Fingerprint of `tag ‖ parts[0] ‖ parts[1] ‖ …`, the tag being one
+    /// little-endian 64-bit word (so the parts start block-aligned and are
+    /// hashed straight from their slices). Callers make the encoding
+    /// unambiguous.
     #[inline]
-    pub(crate) fn fp(&self, tag: u8, parts: &[&[u8]]) -> Fp {
+    pub(crate) fn fp(&self, tag: u64, parts: &[&[u8]]) -> Fp {
         let mut s = SipState::<1, 3>::new(self.k0, self.k1);
-        s.write(&[tag]);
+        s.block(tag);
+        s.total = 8;
         for p in parts {
             s.write(p);
         }
@@ -312,16 +215,15 @@ mod tests {
         assert_ne!(f.fp(1, &[b"abc"]), f.fp(2, &[b"abc"]));
         assert_ne!(f.fp(1, &[b"abc"]), g.fp(1, &[b"abc"]));
         assert_ne!(f.fp(1, &[b"abc"]), f.fp(1, &[b"abd"]));
-    }
-
-    #[test]
-    fn fold_hasher_spreads_low_bits() {
-        let b = FoldBuild::new(12345);
-        // Keys differing only in high bits must not collide in the low bits.
-        let mut seen = std::collections::HashSet::new();
-        for i in 0u32..1024 {
-            seen.insert(b.hash_one(i << 22) & 0xfff);
+        // Splitting the message differently gives the same fingerprint.
+        let long: Vec<u8> = (0..500u32).map(|i| (i * 7) as u8).collect();
+        for cut in [0, 1, 7, 8, 9, 123, 499, 500] {
+            assert_eq!(
+                f.fp(1, &[&long]),
+                f.fp(1, &[&long[..cut], &long[cut..]]),
+                "{cut}"
+            );
         }
-        assert!(seen.len() > 600, "{}", seen.len());
+        assert_ne!(f.fp(1, &[&long]), f.fp(1, &[&long[..499]]));
     }
 }

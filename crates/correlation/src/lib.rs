@@ -45,6 +45,7 @@ mod hash;
 mod index;
 mod postings;
 mod sorted;
+mod table;
 mod value;
 
 #[cfg(test)]

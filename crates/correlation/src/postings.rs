@@ -91,6 +91,31 @@ impl Arena {
         }
     }
 
+    /// Loads the slots of `hs` (then the first seq of each list) and
+    /// returns a word of them: issuing these independent loads together
+    /// overlaps their cache misses before the lists are read one by one.
+    pub(crate) fn touch(&self, hs: impl Iterator<Item = Handle> + Clone) -> u64 {
+        let mut acc = 0u64;
+        let slot = |h: Handle| {
+            if h != EMPTY && h & TAG != 0 {
+                self.slots.get((h & !TAG) as usize)
+            } else {
+                None
+            }
+        };
+        for h in hs.clone() {
+            if let Some(Slot::Frequent(_)) | Some(Slot::Free) = slot(h) {
+                acc = acc.wrapping_add(1);
+            }
+        }
+        for h in hs {
+            if let Some(Slot::Many(v)) = slot(h) {
+                acc ^= v.first().copied().unwrap_or(0);
+            }
+        }
+        acc
+    }
+
     #[inline]
     pub(crate) fn count(&self, h: Handle) -> u64 {
         self.view(h).count()
@@ -300,7 +325,9 @@ mod tests {
         for s in 1..=5 {
             h = a.add(h, s, 4).0;
         }
-        let View::Frequent(f) = a.view(h) else { panic!("not frequent") };
+        let View::Frequent(f) = a.view(h) else {
+            panic!("not frequent")
+        };
         assert_eq!(f.count, 5);
         for s in 6..=100 {
             h = a.add(h, s, 4).0;

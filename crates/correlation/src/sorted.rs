@@ -2,10 +2,14 @@
 //! "subdomains of a domain").
 //!
 //! Both sets are a small three-level LSM:
-//! * `pending`: a B-tree of at most [`PENDING_MAX`] recent inserts;
+//! * `pending`: a B-tree of recent inserts, at most max(4096, |main|/128);
 //! * `run`: a sorted array, into which `pending` is merged when full;
 //! * `main`: a sorted array, into which `run` is merged when it exceeds 1/8
-//!   of `main` (amortised O(1) copies per insert).
+//!   of `main`.
+//!
+//! Each key is copied O(1) times on average (about 8 by run→main merges and
+//! about 8 by pending→run merges), and a lookup searches two arrays and a
+//! small B-tree.
 //!
 //! Arrays are compact (8 bytes per IPv4 key, the bytes of a name plus an
 //! 8-byte offset per domain) and carry every [`SEP`]-th key in a separate
@@ -18,27 +22,23 @@
 //! happened since the last full compaction.
 
 use std::collections::BTreeSet;
-use std::iter::Peekable;
 use std::ops::Bound;
 
-/// Largest `pending` B-tree.
-pub(crate) const PENDING_MAX: usize = 4096;
+/// Smallest limit of the `pending` B-tree.
+pub(crate) const PENDING_MIN: usize = 4096;
 /// Separator stride of the sorted arrays.
 pub(crate) const SEP: usize = 32;
 
+fn pending_full(pending: usize, main: usize) -> bool {
+    pending > PENDING_MIN.max(main / 128)
+}
+
 fn run_full(run: usize, main: usize) -> bool {
-    run > (4 * PENDING_MAX).max(main / 8)
+    run > (4 * PENDING_MIN).max(main / 8)
 }
 
 fn compaction_due(stale: usize, total: usize) -> bool {
-    stale > PENDING_MAX.max(total / 2)
-}
-
-type Src<'a, T> = Peekable<Box<dyn Iterator<Item = T> + 'a>>;
-
-fn src<'a, T, I: Iterator<Item = T> + 'a>(i: I) -> Src<'a, T> {
-    let b: Box<dyn Iterator<Item = T> + 'a> = Box::new(i);
-    b.peekable()
+    stale > PENDING_MIN.max(total / 2)
 }
 
 /// Ordered merge of three sorted iterators with deduplication (no
@@ -51,7 +51,11 @@ fn merge3<T: Ord + Copy>(
 ) {
     let (mut a, mut b, mut c) = (a.peekable(), b.peekable(), c.peekable());
     loop {
-        let m = [a.peek(), b.peek(), c.peek()].into_iter().flatten().min().copied();
+        let m = [a.peek(), b.peek(), c.peek()]
+            .into_iter()
+            .flatten()
+            .min()
+            .copied();
         let Some(m) = m else { return };
         if a.peek() == Some(&m) {
             a.next();
@@ -61,29 +65,6 @@ fn merge3<T: Ord + Copy>(
         }
         if c.peek() == Some(&m) {
             c.next();
-        }
-        if !f(m) {
-            return;
-        }
-    }
-}
-
-/// K-way ordered merge with deduplication; stops when `f` returns false.
-fn kway<T: Ord + Copy>(srcs: &mut [Src<'_, T>], mut f: impl FnMut(T) -> bool) {
-    loop {
-        let mut min: Option<T> = None;
-        for s in srcs.iter_mut() {
-            if let Some(&x) = s.peek() {
-                if min.is_none_or(|m| x < m) {
-                    min = Some(x);
-                }
-            }
-        }
-        let Some(m) = min else { return };
-        for s in srcs.iter_mut() {
-            while s.peek() == Some(&m) {
-                s.next();
-            }
         }
         if !f(m) {
             return;
@@ -127,7 +108,11 @@ struct KeyRun<K> {
 
 impl<K> Default for KeyRun<K> {
     fn default() -> Self {
-        KeyRun { keys: Vec::new(), bits: 0, dir: Vec::new() }
+        KeyRun {
+            keys: Vec::new(),
+            bits: 0,
+            dir: Vec::new(),
+        }
     }
 }
 
@@ -135,7 +120,11 @@ impl<K: Radix> KeyRun<K> {
     fn from_vec(keys: Vec<K>) -> Self {
         let n = keys.len();
         if n < 64 || n > u32::MAX as usize {
-            return KeyRun { keys, bits: 0, dir: Vec::new() };
+            return KeyRun {
+                keys,
+                bits: 0,
+                dir: Vec::new(),
+            };
         }
         // About 8 keys per bucket, at most 2^22 buckets (16 MiB directory).
         let bits = (usize::BITS - (n / 8).leading_zeros() - 1).clamp(4, 22);
@@ -187,7 +176,12 @@ pub(crate) struct SortedSet<K> {
 
 impl<K> Default for SortedSet<K> {
     fn default() -> Self {
-        SortedSet { main: KeyRun::default(), run: KeyRun::default(), pending: BTreeSet::new(), stale: 0 }
+        SortedSet {
+            main: KeyRun::default(),
+            run: KeyRun::default(),
+            pending: BTreeSet::new(),
+            stale: 0,
+        }
     }
 }
 
@@ -195,7 +189,7 @@ impl<K: Radix> SortedSet<K> {
     /// Inserts a key that has just become live.
     pub(crate) fn insert(&mut self, k: K, live: impl Fn(&K) -> bool) {
         self.pending.insert(k);
-        if self.pending.len() > PENDING_MAX {
+        if pending_full(self.pending.len(), self.main.keys.len()) {
             let merged = self.merged(false, &live);
             self.run = KeyRun::from_vec(merged);
             self.pending.clear();
@@ -218,20 +212,27 @@ impl<K: Radix> SortedSet<K> {
     /// Merges run and pending (and main when `with_main`).
     fn merged(&self, with_main: bool, live: &impl Fn(&K) -> bool) -> Vec<K> {
         let check = self.stale > 0;
-        let mut srcs = vec![src(self.run.keys.iter().copied()), src(self.pending.iter().copied())];
-        let mut cap = self.run.keys.len() + self.pending.len();
-        if with_main {
-            srcs.push(src(self.main.keys.iter().copied()));
-            cap += self.main.keys.len();
-        }
-        let mut out = Vec::with_capacity(cap);
-        kway(&mut srcs, |k| {
-            if !check || live(&k) {
-                out.push(k);
-            }
-            true
-        });
+        let main: &[K] = if with_main { &self.main.keys } else { &[] };
+        let mut out = Vec::with_capacity(main.len() + self.run.keys.len() + self.pending.len());
+        merge3(
+            main.iter().copied(),
+            self.run.keys.iter().copied(),
+            self.pending.iter().copied(),
+            |k| {
+                if !check || live(&k) {
+                    out.push(k);
+                }
+                true
+            },
+        );
         out
+    }
+
+    /// Merges everything into `main` (e.g. after a bulk load).
+    pub(crate) fn compact_all(&mut self, live: impl Fn(&K) -> bool) {
+        if !self.pending.is_empty() || !self.run.keys.is_empty() || self.stale > 0 {
+            self.compact(&live);
+        }
     }
 
     fn compact(&mut self, live: &impl Fn(&K) -> bool) {
@@ -248,7 +249,12 @@ impl<K: Radix> SortedSet<K> {
         if lo > hi {
             return;
         }
-        merge3(self.main.range(&lo, &hi), self.run.range(&lo, &hi), self.pending.range(lo..=hi).copied(), f);
+        merge3(
+            self.main.range(&lo, &hi),
+            self.run.range(&lo, &hi),
+            self.pending.range(lo..=hi).copied(),
+            f,
+        );
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
@@ -275,7 +281,13 @@ fn arena_get<'a>(bytes: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
 }
 
 /// First index in `lo..hi` whose string is `>= k`.
-fn arena_lower_bound(bytes: &[u8], ends: &[usize], mut lo: usize, mut hi: usize, k: &[u8]) -> usize {
+fn arena_lower_bound(
+    bytes: &[u8],
+    ends: &[usize],
+    mut lo: usize,
+    mut hi: usize,
+    k: &[u8],
+) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if arena_get(bytes, ends, mid) < k {
@@ -297,6 +309,8 @@ impl StrRun {
     }
 
     fn push(&mut self, s: &[u8]) {
+        #[allow(clippy::manual_is_multiple_of)]
+        // `is_multiple_of` needs Rust 1.87; the workspace supports 1.85
         if self.ends.len() % SEP == 0 {
             self.sep_bytes.extend_from_slice(s);
             self.sep_ends.push(self.sep_bytes.len());
@@ -324,11 +338,15 @@ impl StrRun {
 
     fn prefixed<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
         let start = self.lower_bound(prefix);
-        (start..self.len()).map(move |i| self.get(i)).take_while(move |s| s.starts_with(prefix))
+        (start..self.len())
+            .map(move |i| self.get(i))
+            .take_while(move |s| s.starts_with(prefix))
     }
 
     fn memory_bytes(&self) -> usize {
-        self.bytes.capacity() + self.sep_bytes.capacity() + (self.ends.capacity() + self.sep_ends.capacity()) * 8
+        self.bytes.capacity()
+            + self.sep_bytes.capacity()
+            + (self.ends.capacity() + self.sep_ends.capacity()) * 8
     }
 }
 
@@ -347,7 +365,7 @@ impl SortedStrings {
         if self.pending.insert(s.into()) {
             self.pending_bytes += s.len();
         }
-        if self.pending.len() > PENDING_MAX {
+        if pending_full(self.pending.len(), self.main.len()) {
             self.run = self.merged(false, &live);
             self.pending.clear();
             self.pending_bytes = 0;
@@ -370,27 +388,33 @@ impl SortedStrings {
     fn merged(&self, with_main: bool, live: &impl Fn(&[u8]) -> bool) -> StrRun {
         let check = self.stale > 0;
         let mut out = StrRun::default();
-        let mut n = self.run.len() + self.pending.len();
-        let mut b = self.run.bytes.len() + self.pending_bytes;
-        let run = &self.run;
-        let mut srcs: Vec<Src<'_, &[u8]>> =
-            vec![src((0..run.len()).map(move |i| run.get(i))), src(self.pending.iter().map(|x| &**x))];
-        if with_main {
-            let main = &self.main;
-            srcs.push(src((0..main.len()).map(move |i| main.get(i))));
-            n += main.len();
-            b += main.bytes.len();
-        }
-        out.bytes.reserve_exact(b);
-        out.ends.reserve_exact(n);
-        kway(&mut srcs, |s| {
-            if !check || live(s) {
-                out.push(s);
-            }
-            true
-        });
+        let (run, main) = (&self.run, &self.main);
+        let main_len = if with_main { main.len() } else { 0 };
+        out.bytes.reserve_exact(
+            run.bytes.len() + self.pending_bytes + if with_main { main.bytes.len() } else { 0 },
+        );
+        out.ends
+            .reserve_exact(run.len() + self.pending.len() + main_len);
+        merge3(
+            (0..main_len).map(|i| main.get(i)),
+            (0..run.len()).map(|i| run.get(i)),
+            self.pending.iter().map(|x| &**x),
+            |s| {
+                if !check || live(s) {
+                    out.push(s);
+                }
+                true
+            },
+        );
         out.shrink();
         out
+    }
+
+    /// Merges everything into `main` (e.g. after a bulk load).
+    pub(crate) fn compact_all(&mut self, live: impl Fn(&[u8]) -> bool) {
+        if !self.pending.is_empty() || self.run.len() > 0 || self.stale > 0 {
+            self.compact(&live);
+        }
     }
 
     fn compact(&mut self, live: &impl Fn(&[u8]) -> bool) {
@@ -431,7 +455,9 @@ mod tests {
     #[test]
     fn key_run_bounds() {
         // Clustered keys: most in one radix bucket, some spread out.
-        let mut keys: Vec<u64> = (0..1000u64).map(|i| (0x0a00_0000 + i * 2) << 8 | 32).collect();
+        let mut keys: Vec<u64> = (0..1000u64)
+            .map(|i| (0x0a00_0000 + i * 2) << 8 | 32)
+            .collect();
         keys.extend((0..500u64).map(|i| ((i * 8_589_973) % (1 << 32)) << 8 | 24));
         keys.push(u64::MAX >> 24);
         keys.sort();
@@ -450,7 +476,13 @@ mod tests {
         let lo = (0x0a00_0000u64 + 10) << 8;
         let hi = (0x0a00_0000u64 + 16) << 8 | 32;
         let got: Vec<u64> = r.range(&lo, &hi).collect();
-        assert_eq!(got, keys.iter().copied().filter(|k| (lo..=hi).contains(k)).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            keys.iter()
+                .copied()
+                .filter(|k| (lo..=hi).contains(k))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(got.len(), 4);
         assert_eq!(r.range(&hi, &lo).count(), 0);
         let e = KeyRun::<u64>::default();
@@ -522,7 +554,14 @@ mod tests {
         }
         s.insert(b"com.ex7", |x| live.contains(x));
         live.insert(b"com.ex7".to_vec());
-        for p in [&b"com.ex7."[..], b"com.ex7", b"com.", b"", b"zzz", b"com.ex49.h39999"] {
+        for p in [
+            &b"com.ex7."[..],
+            b"com.ex7",
+            b"com.",
+            b"",
+            b"zzz",
+            b"com.ex49.h39999",
+        ] {
             let mut got = Vec::new();
             s.for_each_prefixed(p, |x| {
                 if live.contains(x) {

@@ -44,17 +44,30 @@ fn exact_matches_for_every_kind() {
     assert_eq!(i.len_postings(), vals.len() + 3);
     for (n, val) in vals.iter().enumerate() {
         let l = i.lookup(val, 10);
-        let want: Vec<_> = if n < 3 { vec![(2, val.clone(), MatchKind::Exact)] } else { vec![] }
-            .into_iter()
-            .chain([(1, val.clone(), MatchKind::Exact)])
-            .collect();
+        let want: Vec<_> = if n < 3 {
+            vec![(2, val.clone(), MatchKind::Exact)]
+        } else {
+            vec![]
+        }
+        .into_iter()
+        .chain([(1, val.clone(), MatchKind::Exact)])
+        .collect();
         assert_eq!(l.matches, want, "{val:?}");
         assert_eq!(i.count(val), if n < 3 { 2 } else { 1 });
     }
     // Same text, different kinds: no match.
-    assert!(i.lookup(&Value::Url("a@example.org".into()), 10).matches.is_empty());
-    assert!(i.lookup(&Value::Other("mutant".into(), "Global\\x".into()), 10).matches.is_empty());
-    assert!(i.lookup(&Value::Hash(HashAlgo::Sha1, vec![0xaa; 32].into()), 10).matches.is_empty());
+    assert!(i
+        .lookup(&Value::Url("a@example.org".into()), 10)
+        .matches
+        .is_empty());
+    assert!(i
+        .lookup(&Value::Other("mutant".into(), "Global\\x".into()), 10)
+        .matches
+        .is_empty());
+    assert!(i
+        .lookup(&Value::Hash(HashAlgo::Sha1, vec![0xaa; 32].into()), 10)
+        .matches
+        .is_empty());
     assert!(i.lookup(&Value::Asn(64501), 10).matches.is_empty());
     assert_eq!(i.seqs(&vals[0], 10), vec![2, 1]);
 }
@@ -106,9 +119,15 @@ fn ipv4_containment() {
     // Everything is inside /0.
     assert_eq!(i.lookup(&v("ipv4", "0.0.0.0/0"), 100).matches.len(), 6);
     // Miss outside 10/8 still sees /0 only.
-    assert_eq!(i.lookup(&v("ipv4", "12.0.0.1"), 100).matches, vec![(6, v("ipv4", "0.0.0.0/0"), MatchKind::Contains)]);
+    assert_eq!(
+        i.lookup(&v("ipv4", "12.0.0.1"), 100).matches,
+        vec![(6, v("ipv4", "0.0.0.0/0"), MatchKind::Contains)]
+    );
     // Host bits of a directly built value are masked.
-    assert_eq!(i.lookup(&Value::Ipv4Net(0x0a01_02ff, 24), 100).matches[0].1, v("ipv4", "10.1.2.0/24"));
+    assert_eq!(
+        i.lookup(&Value::Ipv4Net(0x0a01_02ff, 24), 100).matches[0].1,
+        v("ipv4", "10.1.2.0/24")
+    );
 }
 
 #[test]
@@ -148,7 +167,10 @@ fn domain_hierarchy() {
     i.insert(2, &[v("domain", "a.example.com")]);
     i.insert(3, &[v("domain", "x.a.example.com")]);
     i.insert(4, &[v("domain", "b.example.com")]);
-    i.insert(5, &[v("domain", "example-com.net"), v("domain", "aexample.com")]);
+    i.insert(
+        5,
+        &[v("domain", "example-com.net"), v("domain", "aexample.com")],
+    );
     i.insert(6, &[v("domain", "com")]);
 
     let l = i.lookup(&v("domain", "a.example.com"), 100);
@@ -200,22 +222,63 @@ fn domain_hierarchy() {
         .matches
         .iter()
         .all(|m| m.1 != v("domain", "aexample.com") && m.1 != v("domain", "example-com.net")));
-    assert_eq!(i.lookup(&v("domain", "net"), 100).matches, vec![(5, v("domain", "example-com.net"), MatchKind::Subdomain)]);
+    assert_eq!(
+        i.lookup(&v("domain", "net"), 100).matches,
+        vec![(5, v("domain", "example-com.net"), MatchKind::Subdomain)]
+    );
 }
 
 #[test]
 fn hierarchy_and_cidr_can_be_disabled() {
-    let mut i = CorrelationIndex::new(Config { cidr: false, domain_hierarchy: false, ..Config::default() });
-    i.insert(1, &[v("ipv4", "10.0.0.0/8"), v("domain", "example.com"), v("ipv6", "2001:db8::/32")]);
-    i.insert(2, &[v("ipv4", "10.0.0.1"), v("domain", "a.example.com"), v("ipv6", "2001:db8::1")]);
-    assert_eq!(i.lookup(&v("ipv4", "10.0.0.1"), 10).matches, vec![(2, v("ipv4", "10.0.0.1"), MatchKind::Exact)]);
+    let mut i = CorrelationIndex::new(Config {
+        cidr: false,
+        domain_hierarchy: false,
+        ..Config::default()
+    });
+    i.insert(
+        1,
+        &[
+            v("ipv4", "10.0.0.0/8"),
+            v("domain", "example.com"),
+            v("ipv6", "2001:db8::/32"),
+        ],
+    );
+    i.insert(
+        2,
+        &[
+            v("ipv4", "10.0.0.1"),
+            v("domain", "a.example.com"),
+            v("ipv6", "2001:db8::1"),
+        ],
+    );
+    assert_eq!(
+        i.lookup(&v("ipv4", "10.0.0.1"), 10).matches,
+        vec![(2, v("ipv4", "10.0.0.1"), MatchKind::Exact)]
+    );
     assert_eq!(i.lookup(&v("ipv4", "10.0.0.0/8"), 10).matches.len(), 1);
     assert_eq!(i.lookup(&v("ipv6", "2001:db8::1"), 10).matches.len(), 1);
     assert_eq!(i.lookup(&v("domain", "a.example.com"), 10).matches.len(), 1);
     assert_eq!(i.lookup(&v("domain", "example.com"), 10).matches.len(), 1);
-    assert!(i.lookup(&v("domain", "b.example.com"), 10).matches.is_empty());
-    i.remove(1, &[v("domain", "example.com"), v("ipv4", "10.0.0.0/8"), v("ipv6", "2001:db8::/32")]);
-    i.remove(2, &[v("domain", "a.example.com"), v("ipv4", "10.0.0.1"), v("ipv6", "2001:db8::1")]);
+    assert!(i
+        .lookup(&v("domain", "b.example.com"), 10)
+        .matches
+        .is_empty());
+    i.remove(
+        1,
+        &[
+            v("domain", "example.com"),
+            v("ipv4", "10.0.0.0/8"),
+            v("ipv6", "2001:db8::/32"),
+        ],
+    );
+    i.remove(
+        2,
+        &[
+            v("domain", "a.example.com"),
+            v("ipv4", "10.0.0.1"),
+            v("ipv6", "2001:db8::1"),
+        ],
+    );
     assert!(i.is_empty());
     assert_eq!(i.len_postings(), 0);
 }
@@ -232,8 +295,8 @@ fn removal() {
     assert_eq!(i.len_values(), 3);
     assert_eq!(i.len_postings(), 15);
     i.remove(3, &[a.clone(), b.clone(), c.clone()]);
-    i.remove(3, &[a.clone()]); // again: no-op
-    i.remove(99, &[a.clone()]); // never inserted: no-op
+    i.remove(3, std::slice::from_ref(&a)); // again: no-op
+    i.remove(99, std::slice::from_ref(&a)); // never inserted: no-op
     assert_eq!(i.len_postings(), 12);
     assert_eq!(i.seqs(&a, 10), vec![5, 4, 2, 1]);
     assert_eq!(i.lookup(&v("ipv4", "198.51.100.9"), 10).matches.len(), 4);
@@ -243,34 +306,54 @@ fn removal() {
     }
     assert!(i.is_empty());
     assert_eq!(i.len_postings(), 0);
-    for q in [&a, &b, &c, &v("domain", "example.net"), &v("ipv4", "0.0.0.0/0"), &v("domain", "net")] {
+    for q in [
+        &a,
+        &b,
+        &c,
+        &v("domain", "example.net"),
+        &v("ipv4", "0.0.0.0/0"),
+        &v("domain", "net"),
+    ] {
         let l = i.lookup(q, 10);
-        assert!(l.matches.is_empty() && l.frequent.is_empty(), "{q:?}: {l:?}");
+        assert!(
+            l.matches.is_empty() && l.frequent.is_empty(),
+            "{q:?}: {l:?}"
+        );
     }
     // Re-insert after removal works.
-    i.insert(7, &[b.clone()]);
-    assert_eq!(i.lookup(&v("domain", "example.net"), 10).matches, vec![(7, b.clone(), MatchKind::Subdomain)]);
+    i.insert(7, std::slice::from_ref(&b));
+    assert_eq!(
+        i.lookup(&v("domain", "example.net"), 10).matches,
+        vec![(7, b.clone(), MatchKind::Subdomain)]
+    );
 }
 
 #[test]
 fn frequent_values_are_summarised() {
     let thr = 50;
-    let mut i = CorrelationIndex::new(Config { frequent_threshold: thr, ..Config::default() });
+    let mut i = CorrelationIndex::new(Config {
+        frequent_threshold: thr,
+        ..Config::default()
+    });
     let hot = v("ipv4", "8.8.8.8");
     let net = v("ipv4", "8.8.8.0/24");
-    i.insert(1, &[net.clone()]);
+    i.insert(1, std::slice::from_ref(&net));
     for seq in 10..10 + thr as u64 {
-        i.insert(seq, &[hot.clone()]);
+        i.insert(seq, std::slice::from_ref(&hot));
     }
     assert!(!i.is_frequent(&hot));
     assert_eq!(i.lookup(&hot, 1000).matches.len(), thr + 1);
-    i.insert(1000, &[hot.clone()]);
+    i.insert(1000, std::slice::from_ref(&hot));
     assert!(i.is_frequent(&hot));
     let mem = i.memory_bytes();
     for seq in 1001..1001 + 20 * thr as u64 {
-        i.insert(seq, &[hot.clone()]);
+        i.insert(seq, std::slice::from_ref(&hot));
     }
-    assert_eq!(i.memory_bytes(), mem, "no posting growth past the threshold");
+    assert_eq!(
+        i.memory_bytes(),
+        mem,
+        "no posting growth past the threshold"
+    );
     let count = thr as u64 + 1 + 20 * thr as u64;
     assert_eq!(i.count(&hot), count);
     assert_eq!(i.len_postings() as u64, count + 1);
@@ -283,9 +366,14 @@ fn frequent_values_are_summarised() {
     assert_eq!(l.frequent, vec![(hot.clone(), count)]);
     // Most recent seqs are sampled.
     let last = 1000 + 20 * thr as u64;
-    assert_eq!(i.seqs(&hot, 100), (last + 1 - FREQUENT_SAMPLE as u64..=last).rev().collect::<Vec<_>>());
+    assert_eq!(
+        i.seqs(&hot, 100),
+        (last + 1 - FREQUENT_SAMPLE as u64..=last)
+            .rev()
+            .collect::<Vec<_>>()
+    );
     // Removal decrements the count.
-    i.remove(last, &[hot.clone()]);
+    i.remove(last, std::slice::from_ref(&hot));
     assert_eq!(i.count(&hot), count - 1);
 }
 
@@ -334,13 +422,22 @@ fn odd_inputs_do_not_panic() {
     // Out-of-range prefixes are ignored.
     assert_eq!(i.count(&odd[0]), 0);
     assert_eq!(i.lookup(&Value::Ipv4Net(0, 0), 100).matches.len(), 5);
-    assert_eq!(i.seqs(&Value::Ipv4Net(0, 0), 100), vec![u64::MAX, u64::MAX - 1, 1 << 63, 1, 0]);
+    assert_eq!(
+        i.seqs(&Value::Ipv4Net(0, 0), 100),
+        vec![u64::MAX, u64::MAX - 1, 1 << 63, 1, 0]
+    );
     for seq in [0, 1, u64::MAX, u64::MAX - 1, 1 << 63] {
         i.remove(seq, &odd);
     }
     assert!(i.is_empty());
     assert_eq!(i.len_postings(), 0);
-    for (kind, raw) in [("ipv4", "1.2.3.4/99"), ("domain", "\u{0}"), ("sha256", "zz"), ("url", "\n"), ("asn", "AS99999999999")] {
+    for (kind, raw) in [
+        ("ipv4", "1.2.3.4/99"),
+        ("domain", "\u{0}"),
+        ("sha256", "zz"),
+        ("url", "\n"),
+        ("asn", "AS99999999999"),
+    ] {
         assert!(Value::parse(kind, raw).is_err());
     }
 }
@@ -381,10 +478,81 @@ fn v4_filter_agrees_with_full_probing() {
             stored[(r % stored.len() as u64) as usize].clone()
         } else {
             let l = [8u8, 12, 16, 20, 24, 30, 32][(r % 7) as usize];
-            Value::Ipv4Net((0x0a00_0000 | ((r >> 8) as u32 & 0x003f_ffff)) & mask4(l), l)
+            Value::Ipv4Net(
+                (0x0a00_0000 | ((r >> 8) as u32 & 0x003f_ffff)) & mask4(l),
+                l,
+            )
         };
         let (a, b) = (with.lookup(&q, 50), without.lookup(&q, 50));
         assert_eq!(a, b, "{q:?}");
+    }
+}
+
+/// Large enough for the ordered sets to merge their levels (with removals
+/// and re-insertions in between), checked against a brute-force model.
+#[test]
+fn many_values_with_removals_match_model() {
+    let cfg = Config {
+        frequent_threshold: usize::MAX,
+        ..Config::default()
+    };
+    let mut index = CorrelationIndex::new(cfg.clone());
+    let mut model: BTreeSet<(u64, Value)> = BTreeSet::new();
+    let mut s = 7;
+    let gen = |r: u64| -> Value {
+        match r % 3 {
+            0 => {
+                let l = [16u8, 20, 24, 28, 32, 32][(r >> 8) as usize % 6];
+                Value::Ipv4Net(
+                    (0x0a00_0000 | ((r >> 16) as u32 & 0x000f_ffff)) & mask4(l),
+                    l,
+                )
+            }
+            1 => Value::Domain(format!("h{}.d{}.com", (r >> 8) % 200, (r >> 20) % 40)),
+            _ => Value::Domain(format!("d{}.com", (r >> 8) % 40)),
+        }
+    };
+    for round in 0..3u64 {
+        for seq in 0..12_000u64 {
+            let v = gen(splitmix(&mut s));
+            let seq = round * 100_000 + seq;
+            index.insert(seq, std::slice::from_ref(&v));
+            model.insert((seq, v));
+        }
+        let victims: Vec<(u64, Value)> = model
+            .iter()
+            .filter(|_| splitmix(&mut s) % 3 == 1)
+            .cloned()
+            .collect();
+        for (seq, v) in victims {
+            index.remove(seq, std::slice::from_ref(&v));
+            model.remove(&(seq, v));
+        }
+        if round == 1 {
+            index.compact();
+        }
+    }
+    assert_eq!(index.len_postings(), model.len());
+    let queries: Vec<Value> = (0..150)
+        .map(|i| match i % 4 {
+            0 => {
+                let l = 12 + (i % 9) as u8;
+                Value::Ipv4Net(
+                    (0x0a00_0000 | (splitmix(&mut s) as u32 & 0x000f_0000)) & mask4(l),
+                    l,
+                )
+            }
+            _ => gen(splitmix(&mut s)),
+        })
+        .collect();
+    for q in &queries {
+        let mut want: Vec<(u64, Value, MatchKind)> = model
+            .iter()
+            .filter_map(|(s, v)| relation(v, q, &cfg).map(|k| (*s, v.clone(), k)))
+            .collect();
+        want.sort();
+        let got = index.lookup(q, usize::MAX);
+        assert_eq!(sorted(&got), want, "{q:?}");
     }
 }
 
@@ -406,7 +574,13 @@ fn relation(stored: &Value, q: &Value, cfg: &Config) -> Option<MatchKind> {
             }
         }
         (Value::Ipv6Net(sa, sl), Value::Ipv6Net(qa, ql)) if cfg.cidr => {
-            let m = |l: u8| if l == 0 { 0 } else { u128::MAX << (128 - l as u32) };
+            let m = |l: u8| {
+                if l == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - l as u32)
+                }
+            };
             if sl < ql && qa & m(*sl) == *sa {
                 Some(MatchKind::Contains)
             } else if sl > ql && sa & m(*ql) == *qa {
@@ -467,6 +641,7 @@ fn arb_value() -> impl Strategy<Value = Value> {
 enum Op {
     Insert(u64, Vec<Value>),
     Remove(u64, Vec<Value>),
+    Compact,
 }
 
 fn arb_ops() -> impl Strategy<Value = Vec<Op>> {
@@ -474,12 +649,18 @@ fn arb_ops() -> impl Strategy<Value = Vec<Op>> {
         prop_oneof![
             3 => (1u64..25, prop::collection::vec(arb_value(), 1..5)).prop_map(|(s, v)| Op::Insert(s, v)),
             1 => (1u64..25, prop::collection::vec(arb_value(), 1..4)).prop_map(|(s, v)| Op::Remove(s, v)),
+            1 => Just(Op::Compact),
         ],
         0..60,
     )
 }
 
-fn check_against_model(cfg: &Config, ops: &[Op], queries: &[Value], filter: bool) -> Result<(), TestCaseError> {
+fn check_against_model(
+    cfg: &Config,
+    ops: &[Op],
+    queries: &[Value],
+    filter: bool,
+) -> Result<(), TestCaseError> {
     let mut index = CorrelationIndex::new(cfg.clone());
     if filter {
         index.set_v4_filter_min_keys(0);
@@ -497,20 +678,26 @@ fn check_against_model(cfg: &Config, ops: &[Op], queries: &[Value], filter: bool
                     model.remove(&(*s, v.clone()));
                 }
             }
+            Op::Compact => index.compact(),
         }
     }
     let distinct: BTreeSet<&Value> = model.iter().map(|(_, v)| v).collect();
     prop_assert_eq!(index.len_values(), distinct.len());
     prop_assert_eq!(index.len_postings(), model.len());
     for q in queries.iter().chain(distinct.iter().copied()) {
-        let mut want: Vec<(u64, Value, MatchKind)> =
-            model.iter().filter_map(|(s, v)| relation(v, q, cfg).map(|k| (*s, v.clone(), k))).collect();
+        let mut want: Vec<(u64, Value, MatchKind)> = model
+            .iter()
+            .filter_map(|(s, v)| relation(v, q, cfg).map(|k| (*s, v.clone(), k)))
+            .collect();
         want.sort();
         let got = index.lookup(q, usize::MAX);
         prop_assert!(got.frequent.is_empty());
         prop_assert!(!got.truncated);
         prop_assert_eq!(sorted(&got), want.clone(), "query {:?}", q);
-        prop_assert_eq!(index.count(q), model.iter().filter(|(_, v)| v == q).count() as u64);
+        prop_assert_eq!(
+            index.count(q),
+            model.iter().filter(|(_, v)| v == q).count() as u64
+        );
         // Limits: a prefix-closed subset, truncation flag exact.
         let lim = 3;
         let got = index.lookup(q, lim);
@@ -601,4 +788,11 @@ proptest! {
             prop_assert_eq!(index.count(q), count(&model, q) as u64);
         }
     }
+}
+
+#[test]
+fn index_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<CorrelationIndex>();
+    check::<Lookup>();
 }

@@ -107,9 +107,13 @@ impl Value {
                     parse_ipv4(raw)
                 }
             }
-            "domain" | "domain-name" | "hostname" | "fqdn" => normalize_domain(raw).map(Value::Domain),
+            "domain" | "domain-name" | "hostname" | "fqdn" => {
+                normalize_domain(raw).map(Value::Domain)
+            }
             "url" | "uri" => normalize_url(raw).map(Value::Url),
-            "email" | "email-addr" | "email-src" | "email-dst" => normalize_email(raw).map(Value::Email),
+            "email" | "email-addr" | "email-src" | "email-dst" => {
+                normalize_email(raw).map(Value::Email)
+            }
             "asn" | "as" | "autonomous-system" => parse_asn(raw).map(Value::Asn),
             "md5" => parse_hash(HashAlgo::Md5, raw),
             "sha1" | "sha-1" => parse_hash(HashAlgo::Sha1, raw),
@@ -197,7 +201,9 @@ fn split_prefix(raw: &str, max: u8) -> Result<(&str, Option<u8>), String> {
             if l.is_empty() || l.len() > 3 || !l.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("invalid prefix length {l:?}"));
             }
-            let n: u16 = l.parse().map_err(|_| format!("invalid prefix length {l:?}"))?;
+            let n: u16 = l
+                .parse()
+                .map_err(|_| format!("invalid prefix length {l:?}"))?;
             if n > max as u16 {
                 return Err(format!("prefix length {n} exceeds {max}"));
             }
@@ -208,14 +214,18 @@ fn split_prefix(raw: &str, max: u8) -> Result<(&str, Option<u8>), String> {
 
 fn parse_ipv4(raw: &str) -> Result<Value, String> {
     let (a, len) = split_prefix(raw, 32)?;
-    let addr: Ipv4Addr = a.parse().map_err(|_| format!("invalid IPv4 address {a:?}"))?;
+    let addr: Ipv4Addr = a
+        .parse()
+        .map_err(|_| format!("invalid IPv4 address {a:?}"))?;
     let len = len.unwrap_or(32);
     Ok(Value::Ipv4Net(u32::from(addr) & mask4(len), len))
 }
 
 fn parse_ipv6(raw: &str) -> Result<Value, String> {
     let (a, len) = split_prefix(raw, 128)?;
-    let addr: Ipv6Addr = a.parse().map_err(|_| format!("invalid IPv6 address {a:?}"))?;
+    let addr: Ipv6Addr = a
+        .parse()
+        .map_err(|_| format!("invalid IPv6 address {a:?}"))?;
     let len = len.unwrap_or(128);
     Ok(Value::Ipv6Net(u128::from(addr) & mask6(len), len))
 }
@@ -245,9 +255,12 @@ pub(crate) fn normalize_domain(raw: &str) -> Result<String, String> {
         if label.len() > 63 {
             return Err(format!("label longer than 63 bytes in domain {raw:?}"));
         }
-        let ok = label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (!c.is_ascii() && c.is_alphanumeric()));
+        let ok = label.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || c == '-'
+                || c == '_'
+                || (!c.is_ascii() && c.is_alphanumeric())
+        });
         if !ok {
             return Err(format!("invalid character in domain {raw:?}"));
         }
@@ -263,7 +276,9 @@ fn normalize_email(raw: &str) -> Result<String, String> {
     if has_space_or_control(raw) {
         return Err(format!("invalid character in e-mail address {raw:?}"));
     }
-    let (local, domain) = raw.rsplit_once('@').ok_or_else(|| format!("e-mail address without '@': {raw:?}"))?;
+    let (local, domain) = raw
+        .rsplit_once('@')
+        .ok_or_else(|| format!("e-mail address without '@': {raw:?}"))?;
     if local.is_empty() {
         return Err(format!("e-mail address with empty local part: {raw:?}"));
     }
@@ -339,7 +354,11 @@ fn parse_asn(raw: &str) -> Result<u32, String> {
 fn parse_hash(algo: HashAlgo, raw: &str) -> Result<Value, String> {
     let want = algo.digest_len() * 2;
     if raw.len() != want {
-        return Err(format!("{} must be {want} hex digits, got {}", algo.name(), raw.len()));
+        return Err(format!(
+            "{} must be {want} hex digits, got {}",
+            algo.name(),
+            raw.len()
+        ));
     }
     let mut out = vec![0u8; algo.digest_len()];
     let bytes = raw.as_bytes();
@@ -376,9 +395,24 @@ mod tests {
         assert_eq!(p("ipv4", "10.1.2.3"), Value::Ipv4Net(0x0a01_0203, 32));
         assert_eq!(p("ipv4", " 10.1.2.3/24 "), Value::Ipv4Net(0x0a01_0200, 24));
         assert_eq!(p("IPv4", "10.1.2.3/0"), Value::Ipv4Net(0, 0));
-        assert_eq!(p("ip-dst", "192.168.0.1/32"), Value::Ipv4Net(0xc0a8_0001, 32));
-        assert_eq!(p("ipv4-addr", "10.255.255.255/8"), Value::Ipv4Net(0x0a00_0000, 8));
-        for bad in ["10.1.2", "10.1.2.3/33", "10.1.2.3/", "10.1.2.3/+4", "::1", "10.1.2.3/24/1", "a.b.c.d", "10.1.2.256"] {
+        assert_eq!(
+            p("ip-dst", "192.168.0.1/32"),
+            Value::Ipv4Net(0xc0a8_0001, 32)
+        );
+        assert_eq!(
+            p("ipv4-addr", "10.255.255.255/8"),
+            Value::Ipv4Net(0x0a00_0000, 8)
+        );
+        for bad in [
+            "10.1.2",
+            "10.1.2.3/33",
+            "10.1.2.3/",
+            "10.1.2.3/+4",
+            "::1",
+            "10.1.2.3/24/1",
+            "a.b.c.d",
+            "10.1.2.256",
+        ] {
             assert!(Value::parse("ipv4", bad).is_err(), "{bad}");
         }
         assert_eq!(p("ipv4", "10.1.2.3/24").to_string(), "10.1.2.0/24");
@@ -399,11 +433,33 @@ mod tests {
 
     #[test]
     fn domain_normalisation() {
-        assert_eq!(p("domain", "WWW.Example.COM."), Value::Domain("www.example.com".into()));
-        assert_eq!(p("hostname", "xn--bcher-kva.example"), Value::Domain("xn--bcher-kva.example".into()));
-        assert_eq!(p("domain", "Bücher.Example"), Value::Domain("bücher.example".into()));
-        assert_eq!(p("domain", "_dmarc.example.com"), Value::Domain("_dmarc.example.com".into()));
-        for bad in ["", ".", "a..b", ".example.com", "exa mple.com", "a/b.com", "x@y.com", "example.com..", &"a".repeat(64)] {
+        assert_eq!(
+            p("domain", "WWW.Example.COM."),
+            Value::Domain("www.example.com".into())
+        );
+        assert_eq!(
+            p("hostname", "xn--bcher-kva.example"),
+            Value::Domain("xn--bcher-kva.example".into())
+        );
+        assert_eq!(
+            p("domain", "Bücher.Example"),
+            Value::Domain("bücher.example".into())
+        );
+        assert_eq!(
+            p("domain", "_dmarc.example.com"),
+            Value::Domain("_dmarc.example.com".into())
+        );
+        for bad in [
+            "",
+            ".",
+            "a..b",
+            ".example.com",
+            "exa mple.com",
+            "a/b.com",
+            "x@y.com",
+            "example.com..",
+            &"a".repeat(64),
+        ] {
             assert!(Value::parse("domain", bad).is_err(), "{bad:?}");
         }
         let long = vec!["abcdefghi"; 26].join(".");
@@ -413,9 +469,18 @@ mod tests {
 
     #[test]
     fn email_normalisation() {
-        assert_eq!(p("email", "John.Doe@Example.COM"), Value::Email("john.doe@example.com".into()));
+        assert_eq!(
+            p("email", "John.Doe@Example.COM"),
+            Value::Email("john.doe@example.com".into())
+        );
         assert_eq!(p("email-src", "a@b"), Value::Email("a@b".into()));
-        for bad in ["nobody", "@example.com", "a@", "a b@example.com", "a@exa mple.com"] {
+        for bad in [
+            "nobody",
+            "@example.com",
+            "a@",
+            "a b@example.com",
+            "a@exa mple.com",
+        ] {
             assert!(Value::parse("email", bad).is_err(), "{bad}");
         }
     }
@@ -426,8 +491,14 @@ mod tests {
             p("url", "HTTP://User:Pw@WWW.Example.COM:8080/Path?Q=A#F"),
             Value::Url("http://User:Pw@www.example.com:8080/Path?Q=A#F".into())
         );
-        assert_eq!(p("url", "hxxps://Evil.Example/X"), Value::Url("hxxps://evil.example/X".into()));
-        assert_eq!(p("url", "Evil.Example/Login"), Value::Url("evil.example/Login".into()));
+        assert_eq!(
+            p("url", "hxxps://Evil.Example/X"),
+            Value::Url("hxxps://evil.example/X".into())
+        );
+        assert_eq!(
+            p("url", "Evil.Example/Login"),
+            Value::Url("evil.example/Login".into())
+        );
         for bad in ["http://", "http:///path", "1http://a", "http://a b", "://x"] {
             assert!(Value::parse("url", bad).is_err(), "{bad}");
         }
@@ -442,7 +513,10 @@ mod tests {
             assert!(Value::parse("asn", bad).is_err(), "{bad}");
         }
         let h = p("SHA256", &"AB".repeat(32));
-        assert_eq!(h, Value::Hash(HashAlgo::Sha256, vec![0xab; 32].into_boxed_slice()));
+        assert_eq!(
+            h,
+            Value::Hash(HashAlgo::Sha256, vec![0xab; 32].into_boxed_slice())
+        );
         assert_eq!(h.to_string(), "ab".repeat(32));
         assert_eq!(p("md5", &"0".repeat(32)).kind(), "md5");
         assert_eq!(p("sha-1", &"f".repeat(40)).kind(), "sha1");
@@ -454,7 +528,10 @@ mod tests {
 
     #[test]
     fn other_kinds() {
-        assert_eq!(p("Mutex", " Global\\X "), Value::Other("mutex".into(), "Global\\X".into()));
+        assert_eq!(
+            p("Mutex", " Global\\X "),
+            Value::Other("mutex".into(), "Global\\X".into())
+        );
         assert!(Value::parse("", "x").is_err());
         assert!(Value::parse("mutex", "   ").is_err());
         assert!(Value::parse("mutex", &"x".repeat(MAX_VALUE_LEN + 1)).is_err());

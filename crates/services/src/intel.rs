@@ -40,6 +40,31 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
     /// Highest sequence number written (0 when nothing was written).
     pub last_seq: i64,
+    /// Values of the imported objects found on an enabled warninglist (first 1,000): flagged,
+    /// still stored.
+    pub warninglist_hits: Vec<WarninglistObjectHit>,
+    /// Number of warninglist hits in all.
+    pub warninglist_hit_count: u64,
+    /// New objects sharing a value with objects already on the node (first 1,000), with the
+    /// holders the caller may see.
+    pub correlations: Vec<ImportCorrelation>,
+}
+
+/// A warninglist hit of one imported object.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct WarninglistObjectHit {
+    pub id: String,
+    pub value: String,
+    pub list: String,
+}
+
+/// An imported object that shares a value with existing objects.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ImportCorrelation {
+    pub id: String,
+    pub value: String,
+    /// Existing objects sharing it: id, organisation name and state.
+    pub shared_with: Vec<crate::correlate::CorrelationMatch>,
 }
 
 impl ImportReport {
@@ -58,6 +83,11 @@ impl ImportReport {
         self.rejections.extend(o.rejections.into_iter().take(room));
         let room = 1000usize.saturating_sub(self.warnings.len());
         self.warnings.extend(o.warnings.into_iter().take(room));
+        let room = 1000usize.saturating_sub(self.warninglist_hits.len());
+        self.warninglist_hits.extend(o.warninglist_hits.into_iter().take(room));
+        self.warninglist_hit_count += o.warninglist_hit_count;
+        let room = 1000usize.saturating_sub(self.correlations.len());
+        self.correlations.extend(o.correlations.into_iter().take(room));
         self.last_seq = self.last_seq.max(o.last_seq);
     }
 }
@@ -74,6 +104,8 @@ pub struct ObjectView {
     pub owner_organisation: Uuid,
     pub date_added: String,
     pub revoked: bool,
+    /// Critical-infrastructure sectors the object concerns.
+    pub sectors: Vec<String>,
     /// The STIX object, verbatim.
     #[schema(value_type = Object)]
     pub object: serde_json::Value,
@@ -138,8 +170,53 @@ pub fn view(r: StixRecord, object: serde_json::Value) -> ObjectView {
         owner_organisation: r.owner_org,
         date_added: micros_rfc3339(r.added_at),
         revoked: r.revoked,
+        sectors: r.sectors,
         object,
     }
+}
+
+/// Critical-infrastructure sectors an object concerns: its own `sectors` (identities) and the
+/// `x_atalaya_sectors` extension property, restricted to the STIX industry-sector vocabulary.
+pub fn sectors_of(body: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = ["sectors", "x_atalaya_sectors"]
+        .iter()
+        .filter_map(|k| body.get(*k).and_then(|v| v.as_array()))
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .filter(|s| s.parse::<atalaya_model::directory::Sector>().is_ok())
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The words of an object for full-text search.
+pub fn search_text(body: &serde_json::Value) -> String {
+    let mut parts: Vec<String> = vec![];
+    for k in ["name", "description", "pattern", "value", "x_mitre_id", "result", "abstract", "content", "opinion", "explanation"] {
+        if let Some(s) = body.get(k).and_then(|v| v.as_str()) {
+            parts.push(s.to_string());
+        }
+        if let Some(n) = body.get(k).and_then(|v| v.as_u64()) {
+            parts.push(n.to_string());
+        }
+    }
+    for k in ["labels", "aliases", "indicator_types", "malware_types", "threat_actor_types", "sectors", "x_atalaya_sectors", "roles", "goals"] {
+        if let Some(a) = body.get(k).and_then(|v| v.as_array()) {
+            parts.extend(a.iter().filter_map(|v| v.as_str()).map(str::to_string));
+        }
+    }
+    if let Some(refs) = body.get("external_references").and_then(|v| v.as_array()) {
+        for r in refs {
+            if let Some(id) = r.get("external_id").and_then(|v| v.as_str()) {
+                parts.push(id.to_string());
+            }
+        }
+    }
+    let mut text = parts.join(" ");
+    text.truncate(text.char_indices().nth(20_000).map(|(i, _)| i).unwrap_or(text.len()));
+    text
 }
 
 /// Options of an import.
@@ -224,6 +301,13 @@ impl Services {
                 owner_org: owner,
                 revoked: o.revoked,
                 distribution: if tlp == Tlp::Red { red_distribution.clone() } else { distribution.clone() },
+                sighting_of: if o.object_type == "sighting" {
+                    body.get("sighting_of_ref").and_then(|v| v.as_str()).map(str::to_string)
+                } else {
+                    None
+                },
+                sectors: sectors_of(&body),
+                search_text: search_text(&body),
                 body: body.to_string(),
             });
             kept.push((index, o));
@@ -259,7 +343,46 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.annotate_import(ctx, &kept, &outcomes, first_seq, &mut report).await?;
         Ok(report)
+    }
+
+    /// After an import: flag warninglist hits and list correlations with earlier objects.
+    async fn annotate_import(&self, ctx: &Ctx, kept: &[(u64, StixObject)], outcomes: &[InsertOutcome], first_seq: i64, report: &mut ImportReport) -> Result<()> {
+        let lists = self.current_warninglists().await?;
+        self.refresh_index().await?;
+        for ((_, o), outcome) in kept.iter().zip(outcomes.iter()) {
+            if !matches!(outcome, InsertOutcome::Stored(_)) {
+                continue;
+            }
+            let body = serde_json::Value::Object(o.json.clone());
+            for (kind, v) in object_values(&body) {
+                if !lists.is_empty() {
+                    for h in lists.check(&kind, &v) {
+                        report.warninglist_hit_count += 1;
+                        if report.warninglist_hits.len() < 1000 {
+                            report.warninglist_hits.push(WarninglistObjectHit { id: o.id.clone(), value: v.clone(), list: h.list });
+                        }
+                    }
+                }
+                if report.correlations.len() >= 1000 {
+                    continue;
+                }
+                let Ok(value) = atalaya_correlation::Value::parse(&kind, &v) else { continue };
+                let earlier: Vec<_> = {
+                    let idx = self.intel.index.read().map_err(|_| ServiceError::Internal("index lock".into()))?;
+                    idx.0.lookup(&value, 64).matches.into_iter().filter(|(seq, _, _)| (*seq as i64) < first_seq).collect()
+                };
+                if earlier.is_empty() {
+                    continue;
+                }
+                let a = self.describe_matches(ctx, &earlier, Some(&o.id), 10).await?;
+                if !a.matches.is_empty() {
+                    report.correlations.push(ImportCorrelation { id: o.id.clone(), value: value.to_string(), shared_with: a.matches });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The latest version of an object the caller may see (all versions with `all_versions`).
@@ -361,6 +484,8 @@ pub struct ExportFilter {
     pub since_us: Option<i64>,
     /// Leave out revoked objects (default for blocklists).
     pub include_revoked: bool,
+    /// Only objects concerning this critical-infrastructure sector.
+    pub sector: Option<String>,
 }
 
 fn csv_field(s: &str) -> String {
@@ -454,7 +579,10 @@ impl Services {
             }
             for r in page {
                 cursor = r.seq;
-                if filter.max_tlp.is_some_and(|m| r.tlp > m) || filter.since_us.is_some_and(|s| r.added_at < s) {
+                if filter.max_tlp.is_some_and(|m| r.tlp > m)
+                    || filter.since_us.is_some_and(|s| r.added_at < s)
+                    || filter.sector.as_ref().is_some_and(|s| !r.sectors.contains(s))
+                {
                     continue;
                 }
                 let body: serde_json::Value = serde_json::from_str(&r.body).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -540,5 +668,199 @@ impl Services {
         tx.audit_append(&audit_entry(ctx, "stix.export", "stix", None, serde_json::json!({"objects": rows.len(), "format": format!("{format:?}")})), now).await?;
         tx.commit().await?;
         Ok(rows.len() as u64)
+    }
+}
+
+/// How often an object was sighted, where, and how fresh an indicator still is.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SightingSummary {
+    pub id: String,
+    /// Sum of the `count` of every visible sighting (a sighting without `count` counts 1).
+    pub total: u64,
+    /// The same per reporting state (ISO code of the reporting organisation's country).
+    pub by_state: std::collections::BTreeMap<String, u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// For indicators: the decay score (0–100) now.
+    pub decay_score: Option<f64>,
+}
+
+fn ts(body: &serde_json::Value, k: &str) -> Option<time::OffsetDateTime> {
+    body.get(k).and_then(|v| v.as_str()).and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+}
+
+/// Decay score: `base × (1 − (age / lifetime)^(1/speed))`, clamped to 0–100, where age runs
+/// from the newest of the indicator's own time and its last sighting. 0 after `valid_until`.
+pub fn decay_score(base: f64, lifetime_days: f64, speed: f64, age_days: f64, expired: bool) -> f64 {
+    if expired || lifetime_days <= 0.0 {
+        return 0.0;
+    }
+    let ratio = (age_days.max(0.0) / lifetime_days).min(1.0);
+    let s = base * (1.0 - ratio.powf(1.0 / speed.max(0.01)));
+    (s.clamp(0.0, 100.0) * 10.0).round() / 10.0
+}
+
+impl Services {
+    /// Sightings of an object per state, and the indicator decay score.
+    pub async fn sightings(&self, ctx: &Ctx, stix_id: &str) -> Result<SightingSummary> {
+        let versions = self.get_object(ctx, stix_id).await?;
+        let latest = versions.last().ok_or_else(|| ServiceError::NotFound(format!("object {stix_id}")))?;
+        let mut by_state = std::collections::BTreeMap::new();
+        let mut total = 0u64;
+        let mut first: Option<time::OffsetDateTime> = None;
+        let mut last: Option<time::OffsetDateTime> = None;
+        let mut countries: HashMap<Uuid, String> = HashMap::new();
+        // Latest version of each visible sighting.
+        let mut latest_sightings: HashMap<String, (StixRecord, serde_json::Value)> = HashMap::new();
+        for r in self.store.stix_sightings_of(stix_id).await? {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+            if !may_read(ctx, &r, &body) || r.revoked {
+                continue;
+            }
+            match latest_sightings.get(&r.stix_id) {
+                Some((old, _)) if old.version >= r.version => {}
+                _ => {
+                    latest_sightings.insert(r.stix_id.clone(), (r, body));
+                }
+            }
+        }
+        for (r, body) in latest_sightings.values() {
+            let n = body.get("count").and_then(|c| c.as_u64()).unwrap_or(1);
+            total += n;
+            if !countries.contains_key(&r.owner_org) {
+                let c = self.store.org_get(r.owner_org).await?.and_then(|o| o.body.country).map(|c| c.to_string()).unwrap_or_else(|| "??".into());
+                countries.insert(r.owner_org, c);
+            }
+            *by_state.entry(countries[&r.owner_org].clone()).or_insert(0) += n;
+            let f = ts(body, "first_seen").or_else(|| ts(body, "created"));
+            let l = ts(body, "last_seen").or_else(|| ts(body, "modified")).or(f);
+            if let Some(f) = f {
+                first = Some(first.map_or(f, |x: time::OffsetDateTime| x.min(f)));
+            }
+            if let Some(l) = l {
+                last = Some(last.map_or(l, |x: time::OffsetDateTime| x.max(l)));
+            }
+        }
+        let decay = if latest.object_type == "indicator" {
+            let o = &latest.object;
+            let base = o.get("confidence").and_then(|c| c.as_f64()).unwrap_or(self.config.decay_default_base);
+            let own = [ts(o, "valid_from"), ts(o, "modified"), ts(o, "created")].into_iter().flatten().max();
+            let reference = [own, last].into_iter().flatten().max();
+            let now = self.now();
+            let age = reference.map(|t| (now - t).as_seconds_f64() / 86400.0).unwrap_or(0.0);
+            let expired = ts(o, "valid_until").is_some_and(|u| u <= now) || latest.revoked;
+            Some(decay_score(base, self.config.decay_lifetime_days, self.config.decay_speed, age, expired))
+        } else {
+            None
+        };
+        Ok(SightingSummary {
+            id: stix_id.to_string(),
+            total,
+            by_state,
+            first_seen: first.map(atalaya_model::time_util::rfc3339),
+            last_seen: last.map(atalaya_model::time_util::rfc3339),
+            decay_score: decay,
+        })
+    }
+
+    /// Full-text search over names, descriptions, patterns and values; results filtered by
+    /// policy and flagged with warninglist hits.
+    pub async fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        if query.trim().is_empty() {
+            return Err(ServiceError::invalid("q", "must not be empty"));
+        }
+        let seqs = self.store.stix_search(query, (limit as i64).saturating_mul(4).clamp(1, 20_000)).await?;
+        let rows = self.store.stix_by_seq(&seqs).await?;
+        let mut out = vec![];
+        let mut audited = vec![];
+        for r in rows.into_iter().rev() {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+            if !may_read(ctx, &r, &body) {
+                continue;
+            }
+            if atalaya_policy::must_audit_read(r.tlp) {
+                audited.push((r.stix_id.clone(), r.tlp));
+            }
+            let hits = self.warninglist_hits(&object_values(&body)).await?;
+            out.push(SearchHit { warninglists: hits, object: view(r, body) });
+            if out.len() >= limit {
+                break;
+            }
+        }
+        self.audit_object_reads(ctx, &audited).await?;
+        Ok(out)
+    }
+
+    /// Number of visible objects (latest versions) per critical-infrastructure sector.
+    pub async fn sector_counts(&self, ctx: &Ctx) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut latest: HashMap<String, (String, Vec<String>)> = HashMap::new();
+        let mut cursor = 0;
+        loop {
+            let page = self.store.stix_after(cursor, 5000, &[]).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                cursor = r.seq;
+                if r.sectors.is_empty() || r.revoked {
+                    continue;
+                }
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+                if !may_read(ctx, &r, &body) {
+                    continue;
+                }
+                match latest.get(&r.stix_id) {
+                    Some((v, _)) if *v >= r.version => {}
+                    _ => {
+                        latest.insert(r.stix_id.clone(), (r.version.clone(), r.sectors.clone()));
+                    }
+                }
+            }
+        }
+        let mut counts = std::collections::BTreeMap::new();
+        for (_, sectors) in latest.values() {
+            for s in sectors {
+                *counts.entry(s.clone()).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub object: ObjectView,
+    /// Values of the object on an enabled warninglist.
+    pub warninglists: Vec<crate::correlate::WarninglistHit>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decay_falls_from_base_to_zero() {
+        assert_eq!(decay_score(80.0, 30.0, 1.0, 0.0, false), 80.0);
+        assert_eq!(decay_score(80.0, 30.0, 1.0, 15.0, false), 40.0);
+        assert_eq!(decay_score(80.0, 30.0, 1.0, 30.0, false), 0.0);
+        assert_eq!(decay_score(80.0, 30.0, 1.0, 45.0, false), 0.0);
+        assert_eq!(decay_score(80.0, 30.0, 1.0, 1.0, true), 0.0);
+        // speed < 1 keeps the score high longer
+        assert!(decay_score(80.0, 30.0, 0.5, 15.0, false) > decay_score(80.0, 30.0, 1.0, 15.0, false));
+    }
+
+    #[test]
+    fn pattern_values_extracts_equalities() {
+        let v = pattern_values("[ipv4-addr:value = '198.51.100.1'] OR [file:hashes.'SHA-256' = 'ab'] OR [domain-name:value != 'x.example']");
+        assert_eq!(v, vec![("ipv4".to_string(), "198.51.100.1".to_string()), ("sha256".to_string(), "ab".to_string())]);
+        assert!(pattern_values("[broken").is_empty());
+    }
+
+    #[test]
+    fn sectors_are_vocabulary_only() {
+        let b = serde_json::json!({"sectors": ["energy", "Banana"], "x_atalaya_sectors": ["healthcare", "energy"]});
+        assert_eq!(sectors_of(&b), vec!["energy".to_string(), "healthcare".to_string()]);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod correlate;
 pub mod directory;
 mod error;
 pub mod identity;
@@ -58,6 +59,12 @@ pub struct ServiceConfig {
     pub login_window: Duration,
     /// TLP given to objects that carry none.
     pub default_tlp: atalaya_model::Tlp,
+    /// Indicator decay: days until a never-sighted indicator's score reaches 0.
+    pub decay_lifetime_days: f64,
+    /// Indicator decay: shape (1 = linear; < 1 drops late; > 1 drops early).
+    pub decay_speed: f64,
+    /// Indicator decay: base score when the indicator states no `confidence`.
+    pub decay_default_base: f64,
 }
 
 impl Default for ServiceConfig {
@@ -71,6 +78,9 @@ impl Default for ServiceConfig {
             login_max_failures_per_source: 20,
             login_window: Duration::from_secs(15 * 60),
             default_tlp: atalaya_model::Tlp::Amber,
+            decay_lifetime_days: 30.0,
+            decay_speed: 0.5,
+            decay_default_base: 50.0,
         }
     }
 }
@@ -99,6 +109,7 @@ pub struct Services {
     pub identity: Arc<identity::NodeIdentity>,
     pub config: Arc<ServiceConfig>,
     pub clock: Clock,
+    pub intel: Arc<correlate::IntelState>,
 }
 
 impl Services {

@@ -50,7 +50,13 @@ impl Services {
         let identity = NodeIdentity::load_or_create(&dir)?;
         let url = database_url.map(str::to_string).unwrap_or_else(|| default_database_url(&dir));
         let store = Store::open(&url, StoreOptions::default()).await?;
-        let svc = Services { store, identity: Arc::new(identity), config: Arc::new(config), clock: Clock::default() };
+        let svc = Services {
+            store,
+            identity: Arc::new(identity),
+            config: Arc::new(config),
+            clock: Clock::default(),
+            intel: Arc::new(crate::correlate::IntelState::default()),
+        };
         svc.initialise().await?;
         Ok(svc)
     }

@@ -16,10 +16,12 @@ mod error;
 mod meta;
 mod migrations;
 mod stix;
+mod warninglists;
 
 pub use accounts::{TokenRecord, UserRecord};
 pub use meta::StateRecord;
 pub use stix::{tlp_rank, InsertOutcome, NewStixObject, StixRecord};
+pub use warninglists::WarninglistRecord;
 pub use migrations::latest as schema_version;
 pub use audit::{audit_hash, GENESIS_HASH};
 pub use error::StoreError;

@@ -22,6 +22,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_stix.sql"),
         postgres: include_str!("../migrations/postgres/0002_stix.sql"),
     },
+    Migration {
+        version: 3,
+        name: "intel",
+        sqlite: include_str!("../migrations/sqlite/0003_intel.sql"),
+        postgres: include_str!("../migrations/postgres/0003_intel.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -22,6 +22,12 @@ pub struct NewStixObject {
     pub distribution: Option<String>,
     /// The object verbatim (JSON text).
     pub body: String,
+    /// For sightings: the id of the sighted object.
+    pub sighting_of: Option<String>,
+    /// Critical-infrastructure sectors (STIX industry-sector-ov) the object concerns.
+    pub sectors: Vec<String>,
+    /// Words for full-text search (names, descriptions, patterns, values).
+    pub search_text: String,
 }
 
 /// A stored version.
@@ -39,6 +45,8 @@ pub struct StixRecord {
     pub revoked: bool,
     pub distribution: Option<String>,
     pub body: String,
+    pub sighting_of: Option<String>,
+    pub sectors: Vec<String>,
 }
 
 /// What happened to one object of a batch.
@@ -50,7 +58,16 @@ pub enum InsertOutcome {
     Duplicate,
 }
 
-const COLS: &str = "seq, stix_id, version, type, spec_version, tlp, owner_org, added_at, revoked, distribution, body";
+const COLS: &str = "seq, stix_id, version, type, spec_version, tlp, owner_org, added_at, revoked, distribution, body, sighting_of, sectors";
+const NCOLS: usize = 13;
+
+fn sectors_column(s: &[String]) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(format!(",{},", s.join(",")))
+    }
+}
 
 pub fn tlp_rank(t: Tlp) -> i64 {
     match t {
@@ -85,10 +102,15 @@ fn from_row(r: &AnyRow) -> Result<StixRecord> {
         revoked: crate::get_bool(r, "revoked")?,
         distribution: r.try_get("distribution")?,
         body: r.try_get("body")?,
+        sighting_of: r.try_get("sighting_of")?,
+        sectors: r
+            .try_get::<Option<String>, _>("sectors")?
+            .map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
-/// Rows per multi-row INSERT (11 parameters each; well under both databases' limits).
+/// Rows per multi-row INSERT (13 parameters each; well under both databases' limits).
 const CHUNK: usize = 400;
 
 impl Tx {
@@ -124,7 +146,7 @@ impl Tx {
                     sql.push(',');
                 }
                 sql.push('(');
-                for c in 0..11 {
+                for c in 0..NCOLS {
                     if c > 0 {
                         sql.push(',');
                     }
@@ -132,7 +154,7 @@ impl Tx {
                     // for big multi-row inserts); anonymous `?` are bound by position at no cost.
                     match self.backend {
                         crate::Backend::Sqlite => sql.push('?'),
-                        crate::Backend::Postgres => sql.push_str(&format!("${}", i * 11 + c + 1)),
+                        crate::Backend::Postgres => sql.push_str(&format!("${}", i * NCOLS + c + 1)),
                     }
                 }
                 sql.push(')');
@@ -152,16 +174,29 @@ impl Tx {
                     .bind(first_added + k)
                     .bind(o.revoked as i64)
                     .bind(o.distribution.clone())
-                    .bind(o.body.clone());
+                    .bind(o.body.clone())
+                    .bind(o.sighting_of.clone())
+                    .bind(sectors_column(&o.sectors));
             }
             let rows = q.fetch_all(self.conn()).await?;
             let mut stored = std::collections::HashSet::with_capacity(rows.len());
             for r in rows {
                 stored.insert(r.try_get::<i64, _>("seq")?);
             }
-            for i in 0..chunk.len() {
+            for (i, o) in chunk.iter().enumerate() {
                 let seq = first_seq + (base + i) as i64;
-                out.push(if stored.contains(&seq) { InsertOutcome::Stored(seq) } else { InsertOutcome::Duplicate });
+                if stored.contains(&seq) {
+                    out.push(InsertOutcome::Stored(seq));
+                    if !o.search_text.is_empty() {
+                        let sql = match self.backend {
+                            crate::Backend::Sqlite => "INSERT INTO stix_search (rowid, text) VALUES ($1, $2)",
+                            crate::Backend::Postgres => "INSERT INTO stix_search (seq, doc) VALUES ($1, to_tsvector('simple', $2))",
+                        };
+                        sqlx::query(sql).bind(seq).bind(o.search_text.clone()).execute(self.conn()).await?;
+                    }
+                } else {
+                    out.push(InsertOutcome::Duplicate);
+                }
             }
         }
         Ok(out)
@@ -264,6 +299,48 @@ impl Store {
         }
         out.sort_by_key(|r| r.seq);
         Ok(out)
+    }
+
+    /// Full-text search: sequence numbers of matching versions, newest first. Every word of
+    /// `query` must occur (words are matched as whole tokens, case-insensitively).
+    pub async fn stix_search(&self, query: &str, limit: i64) -> Result<Vec<i64>> {
+        let words: Vec<String> = query
+            .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '_' && c != '.')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .take(20)
+            .collect();
+        if words.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = match self.backend {
+            crate::Backend::Sqlite => {
+                // Each word quoted: FTS5 query syntax in user input is never interpreted.
+                let q = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+                sqlx::query("SELECT rowid AS seq FROM stix_search WHERE stix_search MATCH $1 ORDER BY rowid DESC LIMIT $2")
+                    .bind(q)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await?
+            }
+            crate::Backend::Postgres => {
+                sqlx::query("SELECT seq FROM stix_search WHERE doc @@ plainto_tsquery('simple', $1) ORDER BY seq DESC LIMIT $2")
+                    .bind(words.join(" "))
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await?
+            }
+        };
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>("seq")?)).collect()
+    }
+
+    /// Stored sightings of an object (all versions), oldest first.
+    pub async fn stix_sightings_of(&self, stix_id: &str) -> Result<Vec<StixRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLS} FROM stix_objects WHERE sighting_of = $1 ORDER BY seq"))
+            .bind(stix_id.to_string())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(from_row).collect()
     }
 
     /// Number of stored versions and the highest sequence number.

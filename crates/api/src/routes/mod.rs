@@ -12,6 +12,7 @@ mod directory;
 mod stix;
 mod system;
 mod users;
+mod warninglists;
 
 /// Every documented route. Adding a handler here adds it to the OpenAPI document too.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,6 +39,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stix::list_objects))
         .routes(routes!(stix::get_object))
         .routes(routes!(stix::export))
+        .routes(routes!(stix::correlate))
+        .routes(routes!(stix::object_correlations))
+        .routes(routes!(stix::sightings))
+        .routes(routes!(stix::search))
+        .routes(routes!(stix::sectors))
+        .routes(routes!(warninglists::list, warninglists::put))
+        .routes(routes!(warninglists::toggle, warninglists::remove))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

@@ -77,6 +77,8 @@ pub struct ExportQuery {
     pub tlp: Option<Tlp>,
     /// Only objects added at or after this RFC 3339 time.
     pub since: Option<String>,
+    /// Only objects concerning this critical-infrastructure sector (STIX industry-sector-ov).
+    pub sector: Option<atalaya_model::directory::Sector>,
 }
 
 /// Exports visible objects as a STIX bundle, CSV or a plain blocklist.
@@ -91,7 +93,7 @@ pub async fn export(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q)
         ),
         None => None,
     };
-    let filter = ExportFilter { types: split_types(&q.types), max_tlp: q.tlp, since_us, include_revoked: false };
+    let filter = ExportFilter { types: split_types(&q.types), max_tlp: q.tlp, since_us, include_revoked: false, sector: q.sector.map(|s| s.to_string()) };
     let mut buf: Vec<u8> = Vec::new();
     st.services.export(&ctx, &filter, q.format, &mut buf).await?;
     let ct = match q.format {
@@ -100,4 +102,73 @@ pub async fn export(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q)
         ExportFormat::Blocklist => "text/plain; charset=utf-8",
     };
     Ok(([(header::CONTENT_TYPE, ct)], buf).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelateQuery {
+    /// The value: an IP or network, domain, URL, e-mail address, AS number (`AS64500`) or hash.
+    pub value: String,
+    /// Its kind (ipv4, ipv6, domain, url, email, asn, md5, sha1, sha256, sha512); guessed when absent.
+    pub kind: Option<String>,
+    /// At most this many matching objects (1–1000, default 100).
+    pub limit: Option<usize>,
+}
+
+fn limit_of(l: Option<usize>) -> Result<usize, ApiError> {
+    let limit = l.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "bad-query", "limit", "must be between 1 and 1000"));
+    }
+    Ok(limit)
+}
+
+/// Who else has seen this value: every visible object sharing it (networks containing an
+/// address, parent and sub-domains included), with the holding organisation and state, and
+/// warninglist hits.
+#[utoipa::path(get, path = "/api/v1/stix/correlate", tag = "intel", params(CorrelateQuery),
+    responses((status = 200, body = atalaya_services::correlate::CorrelationAnswer), Errors))]
+pub async fn correlate(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q): ApiQuery<CorrelateQuery>) -> Result<Json<atalaya_services::correlate::CorrelationAnswer>, ApiError> {
+    let limit = limit_of(q.limit)?;
+    Ok(Json(st.services.correlate_value(&ctx, q.kind.as_deref(), &q.value, limit).await?))
+}
+
+/// For each value of an object: the other visible objects sharing it.
+#[utoipa::path(get, path = "/api/v1/stix/objects/{id}/correlations", tag = "intel",
+    params(("id" = String, Path, description = "STIX id")),
+    responses((status = 200, body = Vec<atalaya_services::correlate::CorrelationAnswer>), Errors))]
+pub async fn object_correlations(State(st): State<AppState>, Caller(ctx): Caller, Path(id): Path<String>) -> Result<Json<Vec<atalaya_services::correlate::CorrelationAnswer>>, ApiError> {
+    Ok(Json(st.services.correlate_object(&ctx, &id, 100).await?))
+}
+
+/// Sightings of an object per state, and an indicator's decay score.
+#[utoipa::path(get, path = "/api/v1/stix/objects/{id}/sightings", tag = "intel",
+    params(("id" = String, Path, description = "STIX id")),
+    responses((status = 200, body = atalaya_services::intel::SightingSummary), Errors))]
+pub async fn sightings(State(st): State<AppState>, Caller(ctx): Caller, Path(id): Path<String>) -> Result<Json<atalaya_services::intel::SightingSummary>, ApiError> {
+    Ok(Json(st.services.sightings(&ctx, &id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Words that must all occur (names, descriptions, patterns, values, labels, external ids).
+    pub q: String,
+    /// At most this many results (1–1000, default 100).
+    pub limit: Option<usize>,
+}
+
+/// Full-text search, filtered by policy; results flagged with warninglist hits.
+#[utoipa::path(get, path = "/api/v1/stix/search", tag = "intel", params(SearchQuery),
+    responses((status = 200, body = Vec<atalaya_services::intel::SearchHit>), Errors))]
+pub async fn search(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(q): ApiQuery<SearchQuery>) -> Result<Json<Vec<atalaya_services::intel::SearchHit>>, ApiError> {
+    let limit = limit_of(q.limit)?;
+    Ok(Json(st.services.search(&ctx, &q.q, limit).await?))
+}
+
+/// Visible objects per critical-infrastructure sector.
+#[utoipa::path(get, path = "/api/v1/stix/sectors", tag = "intel",
+    responses((status = 200, body = std::collections::BTreeMap<String, u64>), Errors))]
+pub async fn sectors(State(st): State<AppState>, Caller(ctx): Caller) -> Result<Json<std::collections::BTreeMap<String, u64>>, ApiError> {
+    Ok(Json(st.services.sector_counts(&ctx).await?))
 }
