@@ -3,7 +3,7 @@ use crate::extract::{ApiQuery, Caller, JsonBody};
 use crate::problem::ApiError;
 use crate::AppState;
 use atalaya_model::Tlp;
-use atalaya_services::intel::{ExportFilter, ExportFormat, ImportOptions, ImportReport, ObjectView};
+use atalaya_services::intel::{DistributionDoc, ExportFilter, ExportFormat, ImportOptions, ImportReport, ObjectView};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,10 +13,11 @@ use serde::Deserialize;
 /// Imports a STIX 2.1 bundle (or JSON lines of objects). The whole body is parsed before
 /// anything is written, then stored in one transaction; each refused object is named with
 /// the field and the reason.
-#[utoipa::path(post, path = "/api/v1/stix/bundles", tag = "intel", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/stix/bundles", tag = "intel", security(("bearer" = [])), params(DistributionQuery),
     request_body(content = Object, content_type = "application/json", description = "A STIX 2.1 bundle"),
     responses((status = 200, body = ImportReport), Errors))]
-pub async fn import_bundle(State(st): State<AppState>, Caller(ctx): Caller, JsonBody(bytes): JsonBody) -> Result<Json<ImportReport>, ApiError> {
+pub async fn import_bundle(State(st): State<AppState>, Caller(ctx): Caller, ApiQuery(dq): ApiQuery<DistributionQuery>, JsonBody(bytes): JsonBody) -> Result<Json<ImportReport>, ApiError> {
+    let opts = ImportOptions { distribution: dq.into_doc()? };
     let mut values = Vec::new();
     for item in atalaya_stix::object::ObjectStream::new(&bytes[..]) {
         match item {
@@ -27,7 +28,55 @@ pub async fn import_bundle(State(st): State<AppState>, Caller(ctx): Caller, Json
     if values.is_empty() {
         return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "validation", "objects", "the bundle holds no objects"));
     }
-    Ok(Json(st.services.import_batch(&ctx, values, 0, &ImportOptions::default()).await?))
+    Ok(Json(st.services.import_batch(&ctx, values, 0, &opts).await?))
+}
+
+/// Who receives the imported objects (within TLP rules). Without any parameter: the whole
+/// network (TLP:RED: the importing user only).
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionQuery {
+    /// Comma-separated organisation ids.
+    pub organisations: Option<String>,
+    /// Comma-separated ISO country codes: every organisation of these states.
+    pub states: Option<String>,
+    /// Comma-separated sharing-group ids.
+    pub groups: Option<String>,
+    /// Comma-separated user ids (the named individuals of TLP:RED material).
+    pub named_users: Option<String>,
+    /// Every member of the network (default when nothing else is given).
+    pub network: Option<bool>,
+}
+
+impl DistributionQuery {
+    fn into_doc(self) -> Result<Option<DistributionDoc>, ApiError> {
+        if self.organisations.is_none() && self.states.is_none() && self.groups.is_none() && self.named_users.is_none() && self.network.is_none() {
+            return Ok(None);
+        }
+        fn ids(field: &str, v: &Option<String>) -> Result<Vec<uuid::Uuid>, ApiError> {
+            v.as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| uuid::Uuid::parse_str(s.trim()).map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "bad-query", field, format!("'{s}' is not an id"))))
+                .collect()
+        }
+        let states = self
+            .states
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<atalaya_model::CountryCode>().map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "bad-query", "states", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(DistributionDoc {
+            organisations: ids("organisations", &self.organisations)?,
+            states,
+            groups: ids("groups", &self.groups)?,
+            named_users: ids("named_users", &self.named_users)?,
+            network: self.network.unwrap_or(false),
+        }))
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
