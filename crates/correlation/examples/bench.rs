@@ -11,6 +11,14 @@
 //! values (pools, a few hot addresses) so that correlations exist. `ipv4` and
 //! `sha256` store only that kind, to measure bytes per posting. Deterministic
 //! (splitmix64); no dependencies.
+//!
+//! Lookup rates are printed both as wall-clock and as on-CPU rates (thread
+//! CPU time from /proc/thread-self/schedstat), which stay meaningful when
+//! other processes share the cores. Lookups are dominated by cache and TLB
+//! misses; where transparent huge pages are `madvise`-only, running with
+//! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` lets glibc back the large tables
+//! with huge pages. `BENCH_ONLY=<class>` loops over one query class (for
+//! profiling).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -11,10 +11,11 @@
 //! about 8 by pending→run merges), and a lookup searches two arrays and a
 //! small B-tree.
 //!
-//! Arrays are compact (8 bytes per IPv4 key, the bytes of a name plus an
-//! 8-byte offset per domain) and carry every [`SEP`]-th key in a separate
-//! small array, so that a lower-bound search touches a cache-resident
-//! separator array and then one short block instead of ~log₂ n cache lines.
+//! Arrays are compact (8 bytes per IPv4 key plus a 0.5-byte radix directory;
+//! the bytes of a name plus an 8-byte offset per domain). Lower-bound
+//! searches touch one directory entry and one small bucket (keys), or a
+//! small separator arena holding every [`SEP`]-th name and then one block of
+//! `SEP` names (strings), instead of ~log₂ n cache lines.
 //!
 //! Deletions are lazy: the owner's hash maps are the source of truth, range
 //! scans may yield keys that are no longer live (the caller skips them), and
@@ -26,7 +27,7 @@ use std::ops::Bound;
 
 /// Smallest limit of the `pending` B-tree.
 pub(crate) const PENDING_MIN: usize = 4096;
-/// Separator stride of the sorted arrays.
+/// Separator stride of the sorted string arrays.
 pub(crate) const SEP: usize = 32;
 
 fn pending_full(pending: usize, main: usize) -> bool {

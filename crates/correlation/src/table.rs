@@ -94,7 +94,11 @@ fn grown_capacity(len: usize) -> usize {
 
 impl<K: TableKey + Default, V: Vacancy> Table<K, V> {
     pub(crate) fn new(seed: u64) -> Self {
-        Table { slots: Vec::new(), len: 0, seed }
+        Table {
+            slots: Vec::new(),
+            len: 0,
+            seed,
+        }
     }
 
     #[cfg(test)]
@@ -243,7 +247,10 @@ impl<K: TableKey + Default, V: Vacancy> Table<K, V> {
     }
 
     fn resize(&mut self, cap: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![(K::default(), V::VACANT); cap.max(MIN_CAP)]);
+        let old = std::mem::replace(
+            &mut self.slots,
+            vec![(K::default(), V::VACANT); cap.max(MIN_CAP)],
+        );
         for (k, v) in old {
             if !v.is_vacant() {
                 self.place(k, v);
@@ -253,7 +260,10 @@ impl<K: TableKey + Default, V: Vacancy> Table<K, V> {
 
     /// Stored keys (arbitrary order).
     pub(crate) fn keys(&self) -> impl Iterator<Item = K> + '_ {
-        self.slots.iter().filter(|(_, v)| !v.is_vacant()).map(|(k, _)| *k)
+        self.slots
+            .iter()
+            .filter(|(_, v)| !v.is_vacant())
+            .map(|(k, _)| *k)
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
