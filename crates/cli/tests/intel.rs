@@ -1,6 +1,6 @@
 //! STIX 2.1 import, reads and export through the real binary (CLI offline, CLI against a
 //! running node, REST), on SQLite and PostgreSQL; exports checked by the OASIS validator.
-use atalaya_testkit::{Backend, TestNode};
+use atalaya_testkit::{on_all_backends, TestNode};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,18 +42,6 @@ fn example_objects() -> BTreeMap<(String, String), Value> {
     m
 }
 
-macro_rules! on_all_backends {
-    ($name:ident, $body:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for backend in Backend::all() {
-                eprintln!("--- {} on {}", stringify!($name), backend.name());
-                let f = $body;
-                f(backend).await;
-            }
-        }
-    };
-}
 
 on_all_backends!(examples_round_trip_and_validate, |backend| async move {
     let n = TestNode::start(bin(), backend).await;

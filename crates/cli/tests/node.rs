@@ -1,25 +1,11 @@
 //! End-to-end tests of the `atalaya` binary: real processes, real HTTP on 127.0.0.1, run on
 //! SQLite and on PostgreSQL (see atalaya-testkit).
-use atalaya_testkit::{start_network, Backend, TestNode};
+use atalaya_testkit::{on_all_backends, start_network, Backend, TestNode};
 use serde_json::{json, Value};
 use std::path::Path;
 
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_atalaya"))
-}
-
-/// Runs the body once per backend, naming the backend in any failure.
-macro_rules! on_all_backends {
-    ($name:ident, $body:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            for backend in Backend::all() {
-                eprintln!("--- {} on {}", stringify!($name), backend.name());
-                let f = $body;
-                f(backend).await;
-            }
-        }
-    };
 }
 
 fn fixture(name: &str) -> String {

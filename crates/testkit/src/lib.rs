@@ -286,3 +286,19 @@ pub async fn start_network(bin: &Path, n: usize, backend: Backend) -> Vec<TestNo
     }
     nodes
 }
+
+/// Defines a `#[tokio::test]` that runs `$body` (a closure `|backend| async move { … }`) once per
+/// backend of [`Backend::all`], naming the backend in the output of a failure.
+#[macro_export]
+macro_rules! on_all_backends {
+    ($name:ident, $body:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for backend in $crate::Backend::all() {
+                eprintln!("--- {} on {}", stringify!($name), backend.name());
+                let f = $body;
+                f(backend).await;
+            }
+        }
+    };
+}
