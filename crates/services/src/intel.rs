@@ -853,8 +853,8 @@ mod tests {
 
     #[test]
     fn pattern_values_extracts_equalities() {
-        let v = pattern_values("[ipv4-addr:value = '198.51.100.1'] OR [file:hashes.'SHA-256' = 'ab'] OR [domain-name:value != 'x.example']");
-        assert_eq!(v, vec![("ipv4".to_string(), "198.51.100.1".to_string()), ("sha256".to_string(), "ab".to_string())]);
+        let v = pattern_values("[ipv4-addr:value = '198.51.100.1'] OR [file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'] OR [domain-name:value != 'x.example']");
+        assert_eq!(v, vec![("ipv4".to_string(), "198.51.100.1".to_string()), ("sha256".to_string(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string())]);
         assert!(pattern_values("[broken").is_empty());
     }
 
