@@ -8,6 +8,7 @@ pub mod extract;
 mod metrics;
 pub mod problem;
 mod routes;
+pub mod taxii;
 
 use atalaya_services::Services;
 use axum::extract::DefaultBodyLimit;
@@ -97,6 +98,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> Router {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
     api.merge(routes::system_router())
+        .merge(taxii::router())
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(cfg.max_bundle_bytes.max(cfg.max_body_bytes)))

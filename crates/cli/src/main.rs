@@ -1,6 +1,7 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
 mod config;
 mod intel;
+mod misp;
 
 use atalaya_model::Role;
 use atalaya_services::{ServiceConfig, ServiceError, Services};
@@ -39,6 +40,9 @@ enum Command {
     /// MISP-format warninglists (false-positive lists) of this node.
     #[command(subcommand)]
     Warninglists(intel::WarninglistCommand),
+    /// MISP: import events, feeds and indicator lists; export the node's data as a MISP feed.
+    #[command(subcommand)]
+    Misp(misp::MispCommand),
 }
 
 /// Where the node's data lives (shared by every command).
@@ -243,6 +247,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Import(args) => intel::import(args).await,
         Command::Export(args) => intel::export(args).await,
         Command::Warninglists(cmd) => intel::warninglists(cmd).await,
+        Command::Misp(cmd) => misp::run(cmd).await,
         Command::Node(NodeCommand::Show { node }) => {
             let l = load(&node)?;
             init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);

@@ -76,7 +76,7 @@ pub fn check_password(password: &str) -> Result<()> {
     Ok(())
 }
 
-async fn verify_password(password: String, hash: Option<String>) -> bool {
+pub(crate) async fn verify_password(password: String, hash: Option<String>) -> bool {
     // Without a stored hash, still spend the same time, so a login does not reveal which
     // user names exist.
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2gZ+3cOXSFyZHcJ7sE9GguXlIFhqpUMD0FhSMkqNr7k";
@@ -281,7 +281,7 @@ impl Services {
 }
 
 /// The host part of `ip:port` (rate limits count per address, not per connection).
-fn source_host(source: &str) -> &str {
+pub(crate) fn source_host(source: &str) -> &str {
     match source.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !host.is_empty() => host.trim_start_matches('[').trim_end_matches(']'),
         _ => source,

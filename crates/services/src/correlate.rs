@@ -143,33 +143,100 @@ fn wl_kind(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// The correlation values of stored versions (only those that have any), as
+/// [`Services::refresh_index`] indexes them; big pages are parsed on blocking threads in parallel.
+async fn index_values(rows: Vec<atalaya_store::StixRecord>) -> Result<Vec<(u64, Vec<Value>)>> {
+    fn values_of(rows: &[atalaya_store::StixRecord]) -> Vec<(u64, Vec<Value>)> {
+        rows.iter()
+            .filter_map(|r| {
+                let body: serde_json::Value = serde_json::from_str(&r.body).ok()?;
+                let values: Vec<Value> = object_values(&body).into_iter().filter_map(|(k, v)| Value::parse(&k, &v).ok()).collect();
+                (!values.is_empty()).then_some((r.seq as u64, values))
+            })
+            .collect()
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8).min(rows.len() / 256).max(1);
+    if threads == 1 {
+        return Ok(values_of(&rows));
+    }
+    let per = rows.len().div_ceil(threads);
+    let mut it = rows.into_iter();
+    let mut tasks = vec![];
+    loop {
+        let chunk: Vec<atalaya_store::StixRecord> = it.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        tasks.push(tokio::task::spawn_blocking(move || values_of(&chunk)));
+    }
+    let mut out = vec![];
+    for t in tasks {
+        out.extend(t.await.map_err(|e| ServiceError::Internal(format!("index refresh: {e}")))?);
+    }
+    Ok(out)
+}
+
 impl Services {
     /// Brings the in-memory index up to the newest stored version.
     pub async fn refresh_index(&self) -> Result<()> {
         let _guard = self.intel.refresh.lock().await;
+        let upto = self.intel.index.read().map_err(|_| ServiceError::Internal("index lock".into()))?.1;
+        self.catch_up_index(upto, None).await.map(|_| ())
+    }
+
+    /// After this process committed versions `own` ((seq, values), ascending seq): reads the
+    /// versions other writers stored below the first of them from the store (as
+    /// [`Services::refresh_index`] does), then adds `own` as given instead of reading the
+    /// bodies back and extracting their values again. Sequence numbers are handed out in commit
+    /// order, so everything below `own` is committed and nothing else lies between its first and
+    /// last seq. Versions of other writers after `own` are picked up by the next refresh.
+    pub(crate) async fn refresh_index_with(&self, own: &[(u64, &[Value])]) -> Result<()> {
+        let (Some(&(first, _)), Some(&(last, _))) = (own.first(), own.last()) else {
+            return self.refresh_index().await;
+        };
+        let (first, last) = (first as i64, last as i64);
+        let _guard = self.intel.refresh.lock().await;
         let mut upto = self.intel.index.read().map_err(|_| ServiceError::Internal("index lock".into()))?.1;
+        if upto < first - 1 {
+            upto = self.catch_up_index(upto, Some(first)).await?;
+        }
+        let mut idx = self.intel.index.write().map_err(|_| ServiceError::Internal("index lock".into()))?;
+        // Rows at or below `upto` were read from the store already (a refresh that ran after the commit).
+        for (seq, values) in own {
+            if *seq as i64 > upto && !values.is_empty() {
+                idx.0.insert(*seq, values);
+            }
+        }
+        idx.1 = upto.max(last);
+        Ok(())
+    }
+
+    /// Reads stored versions after `upto` into the index, page by page, until none is left or,
+    /// with `stop`, until the next one has a seq of `stop` or more. Returns the new cursor. The
+    /// caller holds the refresh lock. Bodies are parsed on blocking threads, in parallel.
+    async fn catch_up_index(&self, mut upto: i64, stop: Option<i64>) -> Result<i64> {
+        const PAGE: i64 = 5000;
+        // With a stop, the next version is usually the first of `own`: look at one row first.
+        let mut limit = if stop.is_some() { 1 } else { PAGE };
         loop {
-            let page = self.store.stix_after(upto, 5000, &[]).await?;
-            if page.is_empty() {
-                return Ok(());
+            let mut page = self.store.stix_after(upto, limit, &[]).await?;
+            limit = PAGE;
+            let n = page.len();
+            if let Some(s) = stop {
+                page.retain(|r| r.seq < s);
             }
-            let mut batch: Vec<(u64, Vec<Value>)> = Vec::with_capacity(page.len());
-            for r in &page {
-                upto = r.seq;
-                let body: serde_json::Value = match serde_json::from_str(&r.body) {
-                    Ok(b) => b,
-                    Err(_) => continue,
-                };
-                let values: Vec<Value> = object_values(&body).into_iter().filter_map(|(k, v)| Value::parse(&k, &v).ok()).collect();
-                if !values.is_empty() {
-                    batch.push((r.seq as u64, values));
-                }
-            }
+            let stopped = page.len() < n;
+            let Some(last) = page.last().map(|r| r.seq) else { return Ok(upto) };
+            let batch = index_values(page).await?;
             let mut idx = self.intel.index.write().map_err(|_| ServiceError::Internal("index lock".into()))?;
             for (seq, values) in &batch {
                 idx.0.insert(*seq, values);
             }
-            idx.1 = upto;
+            idx.1 = last;
+            upto = last;
+            if stopped {
+                return Ok(upto);
+            }
         }
     }
 

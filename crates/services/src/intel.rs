@@ -226,6 +226,112 @@ pub struct ImportOptions {
     pub distribution: Option<DistributionDoc>,
 }
 
+/// One observable value of an imported object.
+struct ImportValue {
+    /// As extracted by [`object_values`].
+    raw: String,
+    /// Position of its parsed form in [`Checked::corr`] (None: not a correlatable value).
+    corr: Option<usize>,
+    /// Names of the enabled warninglists it is on.
+    lists: Vec<String>,
+}
+
+/// An object that passed `check_object`, with everything the write and the annotation need:
+/// computed once per object, off the async runtime and in parallel.
+struct Checked {
+    index: u64,
+    id: String,
+    object_type: String,
+    spec_version: String,
+    version: String,
+    tlp: Option<Tlp>,
+    revoked: bool,
+    warnings: Vec<String>,
+    /// The object as stored (serialised once).
+    body: String,
+    sighting_of: Option<String>,
+    sectors: Vec<String>,
+    search_text: String,
+    values: Vec<ImportValue>,
+    /// The values for the correlation index, parsed once (index and lookups use the same).
+    corr: Vec<atalaya_correlation::Value>,
+}
+
+type CheckOutcome = std::result::Result<Checked, (u64, atalaya_stix::object::ObjectError)>;
+
+/// Checks one object (the STIX MUST rules) and derives its row, its search text, its values
+/// and their warninglist hits.
+fn check_and_prepare(index: u64, v: serde_json::Value, lists: &atalaya_warninglists::Warninglists) -> CheckOutcome {
+    let mut o: StixObject = check_object(v).map_err(|e| (index, e))?;
+    let tlp = o.tlp();
+    let version = o.version();
+    // The checked map moves into a Value (no copy) and is dropped here, on this thread.
+    let body = serde_json::Value::Object(std::mem::take(&mut o.json));
+    let sighting_of =
+        if o.object_type == "sighting" { body.get("sighting_of_ref").and_then(|v| v.as_str()).map(str::to_string) } else { None };
+    let mut corr = vec![];
+    let values = object_values(&body)
+        .into_iter()
+        .map(|(kind, raw)| {
+            let lists = if lists.is_empty() { vec![] } else { lists.check(&kind, &raw).into_iter().map(|h| h.list).collect() };
+            let c = atalaya_correlation::Value::parse(&kind, &raw).ok().map(|p| {
+                corr.push(p);
+                corr.len() - 1
+            });
+            ImportValue { raw, corr: c, lists }
+        })
+        .collect();
+    Ok(Checked {
+        index,
+        sectors: sectors_of(&body),
+        search_text: search_text(&body),
+        body: body.to_string(),
+        id: o.id,
+        object_type: o.object_type,
+        spec_version: if o.spec_version.is_empty() { "2.1".into() } else { o.spec_version },
+        version,
+        tlp,
+        revoked: o.revoked,
+        warnings: o.warnings,
+        sighting_of,
+        values,
+        corr,
+    })
+}
+
+/// Batches smaller than this are checked on the calling task.
+const PARALLEL_MIN: usize = 256;
+
+/// [`check_and_prepare`] over a batch, on up to one blocking thread per core; results in input order.
+async fn check_all(values: Vec<serde_json::Value>, first_index: u64, lists: std::sync::Arc<atalaya_warninglists::Warninglists>) -> Result<Vec<CheckOutcome>> {
+    let n = values.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8).min(n / PARALLEL_MIN).max(1);
+    if threads == 1 {
+        return Ok(values.into_iter().enumerate().map(|(i, v)| check_and_prepare(first_index + i as u64, v, &lists)).collect());
+    }
+    let per = n.div_ceil(threads);
+    let mut it = values.into_iter();
+    let mut tasks = Vec::with_capacity(threads);
+    let mut start = first_index;
+    loop {
+        let chunk: Vec<serde_json::Value> = it.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let lists = lists.clone();
+        let first = start;
+        start += chunk.len() as u64;
+        tasks.push(tokio::task::spawn_blocking(move || {
+            chunk.into_iter().enumerate().map(|(i, v)| check_and_prepare(first + i as u64, v, &lists)).collect::<Vec<_>>()
+        }));
+    }
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.extend(t.await.map_err(|e| ServiceError::Internal(format!("object check: {e}")))?);
+    }
+    Ok(out)
+}
+
 impl Services {
     /// Imports one batch of STIX objects (already parsed JSON values) in ONE transaction.
     /// `first_index` numbers the objects for rejection messages.
@@ -256,73 +362,68 @@ impl Services {
             ),
             _ => distribution.clone(),
         };
+        let lists = self.current_warninglists().await?;
         let mut report = ImportReport::default();
-        let mut checked: Vec<(u64, StixObject)> = Vec::with_capacity(values.len());
-        for (i, v) in values.into_iter().enumerate() {
-            let index = first_index + i as u64;
-            match check_object(v) {
+        let mut checked: Vec<Checked> = Vec::with_capacity(values.len());
+        for outcome in check_all(values, first_index, lists).await? {
+            match outcome {
                 Ok(o) => {
                     for w in &o.warnings {
                         if report.warnings.len() < 1000 {
                             report.warnings.push(format!("{}: {w}", o.id));
                         }
                     }
-                    checked.push((index, o));
+                    checked.push(o);
                 }
-                Err(e) => report.reject(index, e.id.clone(), e.field.clone(), e.reason.clone()),
+                Err((index, e)) => report.reject(index, e.id, e.field, e.reason),
             }
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         // Ownership: new versions of an existing id only from the organisation that owns it.
-        let ids: Vec<&str> = {
-            let mut seen = std::collections::HashSet::new();
-            checked.iter().map(|(_, o)| o.id.as_str()).filter(|id| seen.insert(*id)).collect()
+        let owners: HashMap<String, Uuid> = {
+            let mut seen = std::collections::HashSet::with_capacity(checked.len());
+            let ids: Vec<&str> = checked.iter().map(|o| o.id.as_str()).filter(|id| seen.insert(*id)).collect();
+            tx.stix_owners(&ids).await?
         };
-        let owners: HashMap<String, Uuid> = tx.stix_owners(&ids).await?;
-        let existing: std::collections::HashSet<String> = owners.keys().cloned().collect();
         let mut rows = Vec::with_capacity(checked.len());
-        let mut kept: Vec<(u64, StixObject)> = Vec::with_capacity(checked.len());
-        for (index, o) in checked {
+        let mut kept: Vec<Checked> = Vec::with_capacity(checked.len());
+        for mut o in checked {
             if let Some(o_owner) = owners.get(&o.id) {
                 if *o_owner != owner {
-                    report.reject(index, Some(o.id.clone()), "id", "this object belongs to another organisation; only its owner publishes new versions (send a sighting or a note instead)");
+                    report.reject(o.index, Some(o.id.clone()), "id", "this object belongs to another organisation; only its owner publishes new versions (send a sighting or a note instead)");
                     continue;
                 }
             }
-            let tlp = o.tlp().unwrap_or(self.config.default_tlp);
-            let body = serde_json::Value::Object(o.json.clone());
+            let tlp = o.tlp.unwrap_or(self.config.default_tlp);
             rows.push(NewStixObject {
                 stix_id: o.id.clone(),
-                version: o.version(),
+                version: std::mem::take(&mut o.version),
                 object_type: o.object_type.clone(),
-                spec_version: if o.spec_version.is_empty() { "2.1".into() } else { o.spec_version.clone() },
+                spec_version: std::mem::take(&mut o.spec_version),
                 tlp,
                 owner_org: owner,
                 revoked: o.revoked,
                 distribution: if tlp == Tlp::Red { red_distribution.clone() } else { distribution.clone() },
-                sighting_of: if o.object_type == "sighting" {
-                    body.get("sighting_of_ref").and_then(|v| v.as_str()).map(str::to_string)
-                } else {
-                    None
-                },
-                sectors: sectors_of(&body),
-                search_text: search_text(&body),
-                body: body.to_string(),
+                sighting_of: o.sighting_of.take(),
+                sectors: std::mem::take(&mut o.sectors),
+                search_text: std::mem::take(&mut o.search_text),
+                body: std::mem::take(&mut o.body),
             });
-            kept.push((index, o));
+            kept.push(o);
         }
         let outcomes = tx.stix_insert(&rows, now).await?;
+        drop(rows);
         let mut first_seq = 0;
         let mut new_ids = std::collections::HashSet::new();
-        for ((_, o), outcome) in kept.iter().zip(outcomes.iter()) {
+        for (o, outcome) in kept.iter().zip(outcomes.iter()) {
             match outcome {
                 &InsertOutcome::Stored(seq) => {
                     if first_seq == 0 {
                         first_seq = seq;
                     }
                     report.last_seq = seq;
-                    if existing.contains(&o.id) || !new_ids.insert(o.id.clone()) {
+                    if owners.contains_key(&o.id) || !new_ids.insert(o.id.as_str()) {
                         report.updated += 1;
                     } else {
                         report.stored += 1;
@@ -347,31 +448,34 @@ impl Services {
         Ok(report)
     }
 
-    /// After an import: flag warninglist hits and list correlations with earlier objects.
-    async fn annotate_import(&self, ctx: &Ctx, kept: &[(u64, StixObject)], outcomes: &[InsertOutcome], first_seq: i64, report: &mut ImportReport) -> Result<()> {
-        let lists = self.current_warninglists().await?;
-        self.refresh_index().await?;
-        for ((_, o), outcome) in kept.iter().zip(outcomes.iter()) {
-            if !matches!(outcome, InsertOutcome::Stored(_)) {
-                continue;
-            }
-            let body = serde_json::Value::Object(o.json.clone());
-            for (kind, v) in object_values(&body) {
-                if !lists.is_empty() {
-                    for h in lists.check(&kind, &v) {
-                        report.warninglist_hit_count += 1;
-                        if report.warninglist_hits.len() < 1000 {
-                            report.warninglist_hits.push(WarninglistObjectHit { id: o.id.clone(), value: v.clone(), list: h.list });
-                        }
+    /// After an import: add the stored objects' values to the correlation index (computed once,
+    /// before the write), flag warninglist hits and list correlations with earlier objects.
+    async fn annotate_import(&self, ctx: &Ctx, kept: &[Checked], outcomes: &[InsertOutcome], first_seq: i64, report: &mut ImportReport) -> Result<()> {
+        let stored: Vec<(&Checked, i64)> = kept
+            .iter()
+            .zip(outcomes.iter())
+            .filter_map(|(o, outcome)| match outcome {
+                InsertOutcome::Stored(seq) => Some((o, *seq)),
+                InsertOutcome::Duplicate => None,
+            })
+            .collect();
+        let own: Vec<(u64, &[atalaya_correlation::Value])> = stored.iter().map(|(o, seq)| (*seq as u64, o.corr.as_slice())).collect();
+        self.refresh_index_with(&own).await?;
+        for (o, _) in stored {
+            for v in &o.values {
+                for list in &v.lists {
+                    report.warninglist_hit_count += 1;
+                    if report.warninglist_hits.len() < 1000 {
+                        report.warninglist_hits.push(WarninglistObjectHit { id: o.id.clone(), value: v.raw.clone(), list: list.clone() });
                     }
                 }
                 if report.correlations.len() >= 1000 {
                     continue;
                 }
-                let Ok(value) = atalaya_correlation::Value::parse(&kind, &v) else { continue };
+                let Some(value) = v.corr.map(|i| &o.corr[i]) else { continue };
                 let earlier: Vec<_> = {
                     let idx = self.intel.index.read().map_err(|_| ServiceError::Internal("index lock".into()))?;
-                    idx.0.lookup(&value, 64).matches.into_iter().filter(|(seq, _, _)| (*seq as i64) < first_seq).collect()
+                    idx.0.lookup(value, 64).matches.into_iter().filter(|(seq, _, _)| (*seq as i64) < first_seq).collect()
                 };
                 if earlier.is_empty() {
                     continue;
@@ -384,7 +488,9 @@ impl Services {
         }
         Ok(())
     }
+}
 
+impl Services {
     /// The latest version of an object the caller may see (all versions with `all_versions`).
     pub async fn get_object(&self, ctx: &Ctx, stix_id: &str) -> Result<Vec<ObjectView>> {
         let versions = self.store.stix_versions(stix_id).await?;

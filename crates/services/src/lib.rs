@@ -9,7 +9,9 @@ pub mod directory;
 mod error;
 pub mod identity;
 pub mod intel;
+pub mod misp;
 pub mod node;
+pub mod taxii;
 pub mod users;
 
 pub use error::ServiceError;

@@ -16,6 +16,7 @@ mod error;
 mod meta;
 mod migrations;
 mod stix;
+pub mod taxii;
 mod warninglists;
 
 pub use accounts::{TokenRecord, UserRecord};

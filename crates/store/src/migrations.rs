@@ -28,6 +28,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_intel.sql"),
         postgres: include_str!("../migrations/postgres/0003_intel.sql"),
     },
+    Migration {
+        version: 4,
+        name: "taxii",
+        sqlite: include_str!("../migrations/sqlite/0004_taxii.sql"),
+        postgres: include_str!("../migrations/postgres/0004_taxii.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

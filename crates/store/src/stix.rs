@@ -113,6 +113,41 @@ fn from_row(r: &AnyRow) -> Result<StixRecord> {
 /// Rows per multi-row INSERT (13 parameters each; well under both databases' limits).
 const CHUNK: usize = 400;
 
+/// Page cache (KiB) and statement journals of the writer connection while storing objects.
+pub const SQLITE_WRITE_CACHE_KIB: i64 = 65536;
+const SQLITE_WRITE_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
+
+/// Ids per ownership query.
+const OWNERS_CHUNK: usize = 1000;
+
+/// Search rows per multi-row INSERT into `stix_search` (2 parameters each).
+const SEARCH_CHUNK: usize = 1000;
+
+/// `n` rows of `cols` placeholders: `(?,?),(?,?)` on SQLite (positional: SQLite resolves each
+/// `$N` by a linear scan of the named parameters, quadratic for big statements), `($1,$2),($3,$4)`
+/// on PostgreSQL. `wrap(c, placeholder)` may wrap a column's placeholder in an expression.
+fn values_rows(backend: crate::Backend, n: usize, cols: usize, wrap: impl Fn(usize, &str) -> String) -> String {
+    let mut sql = String::with_capacity(n * (cols * 4 + 3));
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push(',');
+            }
+            let p = match backend {
+                crate::Backend::Sqlite => "?".to_string(),
+                crate::Backend::Postgres => format!("${}", i * cols + c + 1),
+            };
+            sql.push_str(&wrap(c, &p));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 impl Tx {
     /// Stores a batch; duplicates of already-stored (id, version) pairs are skipped.
     /// Sequence numbers and `added_at` strictly increase in input order.
@@ -122,6 +157,14 @@ impl Tx {
             return Ok(out);
         }
         let n = objects.len() as i64;
+        if self.backend == crate::Backend::Sqlite {
+            // Big batches: a page cache that holds a batch's pages (SQLite's default, 2 MB,
+            // spills dirty pages to the WAL in the middle of the transaction and writes hot index
+            // pages again and again), and statement journals of multi-row INSERTs in memory
+            // instead of temporary files. Connection settings, set on the one writer connection;
+            // durability (WAL, synchronous=FULL) is unchanged.
+            sqlx::query(SQLITE_WRITE_PRAGMAS).execute(self.conn()).await?;
+        }
         // Reserve n sequence numbers and n added_at ticks; the row locks serialise writers.
         let last_seq: i64 = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'stix_seq' RETURNING value")
             .bind(n)
@@ -138,44 +181,56 @@ impl Tx {
             .bind(first_added + n - 1)
             .execute(self.conn())
             .await?;
+        let backend = self.backend;
+        let owner_orgs: Vec<String> = {
+            // Usually one owner per batch: format each distinct one once.
+            let mut last: Option<(uuid::Uuid, String)> = None;
+            objects
+                .iter()
+                .map(|o| match &last {
+                    Some((u, s)) if *u == o.owner_org => s.clone(),
+                    _ => {
+                        let s = o.owner_org.to_string();
+                        last = Some((o.owner_org, s.clone()));
+                        s
+                    }
+                })
+                .collect()
+        };
+        let mut search: Vec<(i64, &str)> = Vec::with_capacity(objects.len());
+        let mut full_chunk_sql: Option<String> = None;
         for (chunk_i, chunk) in objects.chunks(CHUNK).enumerate() {
             let base = chunk_i * CHUNK;
-            let mut sql = format!("INSERT INTO stix_objects ({COLS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 0..NCOLS {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    // SQLite resolves each `$N` by a linear scan of the named parameters (quadratic
-                    // for big multi-row inserts); anonymous `?` are bound by position at no cost.
-                    match self.backend {
-                        crate::Backend::Sqlite => sql.push('?'),
-                        crate::Backend::Postgres => sql.push_str(&format!("${}", i * NCOLS + c + 1)),
-                    }
-                }
-                sql.push(')');
-            }
-            sql.push_str(" ON CONFLICT (stix_id, version) DO NOTHING RETURNING seq");
-            let mut q = sqlx::query(&sql);
+            let make_sql = |rows: usize| {
+                format!(
+                    "INSERT INTO stix_objects ({COLS}) VALUES {} ON CONFLICT (stix_id, version) DO NOTHING RETURNING seq",
+                    values_rows(backend, rows, NCOLS, |_, p| p.to_string())
+                )
+            };
+            let partial_sql;
+            let sql: &str = if chunk.len() == CHUNK {
+                full_chunk_sql.get_or_insert_with(|| make_sql(CHUNK))
+            } else {
+                partial_sql = make_sql(chunk.len());
+                &partial_sql
+            };
+            let mut q = sqlx::query(sql);
+            // Borrowed strings: bound without copying them first.
             for (i, o) in chunk.iter().enumerate() {
                 let k = (base + i) as i64;
                 q = q
                     .bind(first_seq + k)
-                    .bind(o.stix_id.clone())
-                    .bind(o.version.clone())
-                    .bind(o.object_type.clone())
-                    .bind(o.spec_version.clone())
+                    .bind(o.stix_id.as_str())
+                    .bind(o.version.as_str())
+                    .bind(o.object_type.as_str())
+                    .bind(o.spec_version.as_str())
                     .bind(tlp_rank(o.tlp))
-                    .bind(o.owner_org.to_string())
+                    .bind(owner_orgs[base + i].as_str())
                     .bind(first_added + k)
                     .bind(o.revoked as i64)
-                    .bind(o.distribution.clone())
-                    .bind(o.body.clone())
-                    .bind(o.sighting_of.clone())
+                    .bind(o.distribution.as_deref())
+                    .bind(o.body.as_str())
+                    .bind(o.sighting_of.as_deref())
                     .bind(sectors_column(&o.sectors));
             }
             let rows = q.fetch_all(self.conn()).await?;
@@ -188,16 +243,35 @@ impl Tx {
                 if stored.contains(&seq) {
                     out.push(InsertOutcome::Stored(seq));
                     if !o.search_text.is_empty() {
-                        let sql = match self.backend {
-                            crate::Backend::Sqlite => "INSERT INTO stix_search (rowid, text) VALUES ($1, $2)",
-                            crate::Backend::Postgres => "INSERT INTO stix_search (seq, doc) VALUES ($1, to_tsvector('simple', $2))",
-                        };
-                        sqlx::query(sql).bind(seq).bind(o.search_text.clone()).execute(self.conn()).await?;
+                        search.push((seq, o.search_text.as_str()));
                     }
                 } else {
                     out.push(InsertOutcome::Duplicate);
                 }
             }
+        }
+        // The search words of the stored versions, many rows per statement.
+        let mut full_chunk_sql: Option<String> = None;
+        for chunk in search.chunks(SEARCH_CHUNK) {
+            let make_sql = |rows: usize| match backend {
+                crate::Backend::Sqlite => format!("INSERT INTO stix_search (rowid, text) VALUES {}", values_rows(backend, rows, 2, |_, p| p.to_string())),
+                crate::Backend::Postgres => format!(
+                    "INSERT INTO stix_search (seq, doc) VALUES {}",
+                    values_rows(backend, rows, 2, |c, p| if c == 1 { format!("to_tsvector('simple', {p})") } else { p.to_string() })
+                ),
+            };
+            let partial_sql;
+            let sql: &str = if chunk.len() == SEARCH_CHUNK {
+                full_chunk_sql.get_or_insert_with(|| make_sql(SEARCH_CHUNK))
+            } else {
+                partial_sql = make_sql(chunk.len());
+                &partial_sql
+            };
+            let mut q = sqlx::query(sql);
+            for (seq, text) in chunk {
+                q = q.bind(*seq).bind(*text);
+            }
+            q.execute(self.conn()).await?;
         }
         Ok(out)
     }
@@ -227,12 +301,29 @@ impl Tx {
     /// The owner organisation of each of these ids that is already stored.
     pub async fn stix_owners(&mut self, ids: &[&str]) -> Result<std::collections::HashMap<String, uuid::Uuid>> {
         let mut out = std::collections::HashMap::new();
-        for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
-            let sql = format!("SELECT DISTINCT stix_id, owner_org FROM stix_objects WHERE stix_id IN ({})", placeholders.join(","));
-            let mut q = sqlx::query(&sql);
+        let mut full_chunk_sql: Option<String> = None;
+        for chunk in ids.chunks(OWNERS_CHUNK) {
+            let backend = self.backend;
+            let make_sql = |n: usize| {
+                let placeholders: Vec<String> = (0..n)
+                    .map(|i| match backend {
+                        crate::Backend::Sqlite => "?".to_string(),
+                        crate::Backend::Postgres => format!("${}", i + 1),
+                    })
+                    .collect();
+                let placeholders = placeholders.join(",");
+                format!("SELECT DISTINCT stix_id, owner_org FROM stix_objects WHERE stix_id IN ({placeholders})")
+            };
+            let partial_sql;
+            let sql: &str = if chunk.len() == OWNERS_CHUNK {
+                full_chunk_sql.get_or_insert_with(|| make_sql(OWNERS_CHUNK))
+            } else {
+                partial_sql = make_sql(chunk.len());
+                &partial_sql
+            };
+            let mut q = sqlx::query(sql);
             for id in chunk {
-                q = q.bind(id.to_string());
+                q = q.bind(*id);
             }
             for r in q.fetch_all(self.conn()).await? {
                 out.insert(r.try_get::<String, _>("stix_id")?, crate::parse_uuid(&r.try_get::<String, _>("owner_org")?)?);

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod directory;
+mod misp;
 mod stix;
 mod system;
 mod users;
@@ -46,6 +47,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stix::sectors))
         .routes(routes!(warninglists::list, warninglists::put))
         .routes(routes!(warninglists::toggle, warninglists::remove))
+        .routes(routes!(misp::import_events))
+        .routes(routes!(misp::manifest))
+        .routes(routes!(misp::hashes))
+        .routes(routes!(misp::event))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

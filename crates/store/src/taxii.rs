@@ -1,0 +1,339 @@
+//! TAXII 2.1 queries: paginated object reads by sequence number (the cursor), operator-defined
+//! collections, and the status resources of adds.
+//!
+//! Pages are read with `WHERE seq > $cursor … ORDER BY seq LIMIT n` on the primary key (or the
+//! `(type, seq)` / `stix_id` indexes), so the cost of a request does not grow with the store.
+use crate::{parse_uuid, Result, Store, StixRecord, Tx};
+use atalaya_model::Tlp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// What one page read asks for. Empty lists mean "no restriction".
+#[derive(Debug, Clone, Default)]
+pub struct TaxiiQuery {
+    /// Only versions with `seq > after_seq`.
+    pub after_seq: i64,
+    /// Only versions added after this time (microseconds).
+    pub added_after: Option<i64>,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    /// Only versions at or below this TLP.
+    pub max_tlp: Option<Tlp>,
+    /// Only versions concerning at least one of these sectors.
+    pub sectors: Vec<String>,
+    pub spec_versions: Vec<String>,
+    /// When set: only versions whose `version` is one of these strings, or (objects without
+    /// `modified`/`created`) whose `added_at` is one of `version_added_at`.
+    pub versions: Option<Vec<String>>,
+    pub version_added_at: Vec<i64>,
+    /// Compute [`TaxiiRow::has_newer`] / [`TaxiiRow::has_older`].
+    pub want_newer: bool,
+    pub want_older: bool,
+    pub limit: i64,
+}
+
+/// A stored version and whether other versions of the same id exist around it.
+#[derive(Debug, Clone)]
+pub struct TaxiiRow {
+    pub record: StixRecord,
+    /// Another stored version of the id has a greater `version` (only when asked).
+    pub has_newer: bool,
+    /// Another stored version of the id has a smaller `version` (only when asked).
+    pub has_older: bool,
+}
+
+/// An operator-defined TAXII collection: a view over the node's objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxiiCollectionRecord {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub alias: Option<String>,
+    pub max_tlp: Option<Tlp>,
+    pub types: Vec<String>,
+    pub sectors: Vec<String>,
+    pub read_only: bool,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A stored status resource of a TAXII add.
+#[derive(Debug, Clone)]
+pub struct TaxiiStatusRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub created_at: i64,
+    /// The status resource, JSON text.
+    pub body: String,
+}
+
+const SELECT: &str = "s.seq, s.stix_id, s.version, s.type, s.spec_version, s.tlp, s.owner_org, s.added_at, s.revoked, s.distribution, s.body, s.sighting_of, s.sectors";
+
+fn tlp_from_rank(r: i64) -> Tlp {
+    match r {
+        0 => Tlp::Clear,
+        1 => Tlp::Green,
+        2 => Tlp::Amber,
+        3 => Tlp::AmberStrict,
+        _ => Tlp::Red,
+    }
+}
+
+fn list_column(s: &[String]) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(s.join(","))
+    }
+}
+
+fn split_column(s: Option<String>) -> Vec<String> {
+    s.map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default()
+}
+
+fn record_from_row(r: &AnyRow) -> Result<StixRecord> {
+    Ok(StixRecord {
+        seq: r.try_get("seq")?,
+        stix_id: r.try_get("stix_id")?,
+        version: r.try_get("version")?,
+        object_type: r.try_get("type")?,
+        spec_version: r.try_get("spec_version")?,
+        tlp: tlp_from_rank(r.try_get("tlp")?),
+        owner_org: parse_uuid(&r.try_get::<String, _>("owner_org")?)?,
+        added_at: r.try_get("added_at")?,
+        revoked: crate::get_bool(r, "revoked")?,
+        distribution: r.try_get("distribution")?,
+        body: r.try_get("body")?,
+        sighting_of: r.try_get("sighting_of")?,
+        sectors: r
+            .try_get::<Option<String>, _>("sectors")?
+            .map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
+    })
+}
+
+fn collection_from_row(r: &AnyRow) -> Result<TaxiiCollectionRecord> {
+    Ok(TaxiiCollectionRecord {
+        id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        alias: r.try_get("alias")?,
+        max_tlp: r.try_get::<Option<i64>, _>("max_tlp")?.map(tlp_from_rank),
+        types: split_column(r.try_get("types")?),
+        sectors: split_column(r.try_get("sectors")?),
+        read_only: crate::get_bool(r, "read_only")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+const COLLECTION_COLS: &str = "id, title, description, alias, max_tlp, types, sectors, read_only, created_at, created_by";
+
+/// Values bound to a dynamically built query, in placeholder order.
+enum Bind {
+    I(i64),
+    S(String),
+}
+
+impl Store {
+    /// One page of stored versions matching `q`, in `seq` order.
+    pub async fn taxii_page(&self, q: &TaxiiQuery) -> Result<Vec<TaxiiRow>> {
+        let mut binds: Vec<Bind> = vec![Bind::I(q.after_seq)];
+        let mut sql = String::with_capacity(512);
+        sql.push_str("SELECT ");
+        sql.push_str(SELECT);
+        if q.want_newer {
+            sql.push_str(", CASE WHEN EXISTS (SELECT 1 FROM stix_objects n WHERE n.stix_id = s.stix_id AND n.version > s.version) THEN 1 ELSE 0 END AS has_newer");
+        }
+        if q.want_older {
+            sql.push_str(", CASE WHEN EXISTS (SELECT 1 FROM stix_objects o WHERE o.stix_id = s.stix_id AND o.version < s.version) THEN 1 ELSE 0 END AS has_older");
+        }
+        sql.push_str(" FROM stix_objects s WHERE s.seq > $1");
+        let in_list = |sql: &mut String, binds: &mut Vec<Bind>, col: &str, values: &[String]| {
+            sql.push_str(" AND ");
+            sql.push_str(col);
+            sql.push_str(" IN (");
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                binds.push(Bind::S(v.clone()));
+                sql.push_str(&format!("${}", binds.len()));
+            }
+            sql.push(')');
+        };
+        if !q.ids.is_empty() {
+            in_list(&mut sql, &mut binds, "s.stix_id", &q.ids);
+        }
+        if !q.types.is_empty() {
+            in_list(&mut sql, &mut binds, "s.type", &q.types);
+        }
+        if !q.spec_versions.is_empty() {
+            in_list(&mut sql, &mut binds, "s.spec_version", &q.spec_versions);
+        }
+        if let Some(t) = q.added_after {
+            binds.push(Bind::I(t));
+            sql.push_str(&format!(" AND s.added_at > ${}", binds.len()));
+        }
+        if let Some(t) = q.max_tlp {
+            binds.push(Bind::I(crate::tlp_rank(t)));
+            sql.push_str(&format!(" AND s.tlp <= ${}", binds.len()));
+        }
+        if !q.sectors.is_empty() {
+            sql.push_str(" AND (");
+            for (i, s) in q.sectors.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(" OR ");
+                }
+                binds.push(Bind::S(format!("%,{s},%")));
+                sql.push_str(&format!("s.sectors LIKE ${}", binds.len()));
+            }
+            sql.push(')');
+        }
+        if let Some(versions) = &q.versions {
+            sql.push_str(" AND (");
+            let mut any = false;
+            if !versions.is_empty() {
+                sql.push_str("s.version IN (");
+                for (i, v) in versions.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    binds.push(Bind::S(v.clone()));
+                    sql.push_str(&format!("${}", binds.len()));
+                }
+                sql.push(')');
+                any = true;
+            }
+            if !q.version_added_at.is_empty() {
+                if any {
+                    sql.push_str(" OR ");
+                }
+                sql.push_str("(s.version = '' AND s.added_at IN (");
+                for (i, v) in q.version_added_at.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    binds.push(Bind::I(*v));
+                    sql.push_str(&format!("${}", binds.len()));
+                }
+                sql.push_str("))");
+                any = true;
+            }
+            if !any {
+                sql.push_str("1 = 0");
+            }
+            sql.push(')');
+        }
+        binds.push(Bind::I(q.limit.max(1)));
+        sql.push_str(&format!(" ORDER BY s.seq LIMIT ${}", binds.len()));
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                Bind::I(i) => query.bind(i),
+                Bind::S(s) => query.bind(s),
+            };
+        }
+        let rows = query.fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TaxiiRow {
+                    record: record_from_row(r)?,
+                    has_newer: q.want_newer && r.try_get::<i64, _>("has_newer")? != 0,
+                    has_older: q.want_older && r.try_get::<i64, _>("has_older")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The smallest `seq` of a version added after `added_after` (microseconds), if any.
+    /// `added_at` strictly increases with `seq`, so this turns a time into a cursor.
+    pub async fn taxii_first_seq_added_after(&self, added_after: i64) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT seq FROM stix_objects WHERE added_at > $1 ORDER BY added_at LIMIT 1")
+            .bind(added_after)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| Ok(r.try_get::<i64, _>("seq")?)).transpose()
+    }
+
+    /// Every stored version of one object, in `seq` order.
+    pub async fn taxii_versions_of(&self, stix_id: &str) -> Result<Vec<StixRecord>> {
+        let rows = sqlx::query(&format!("SELECT {SELECT} FROM stix_objects s WHERE s.stix_id = $1 ORDER BY s.seq"))
+            .bind(stix_id.to_string())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// Operator-defined collections, oldest first.
+    pub async fn taxii_collections(&self) -> Result<Vec<TaxiiCollectionRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLLECTION_COLS} FROM taxii_collections ORDER BY created_at, id"))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(collection_from_row).collect()
+    }
+
+    pub async fn taxii_collection_get(&self, id: Uuid) -> Result<Option<TaxiiCollectionRecord>> {
+        let row = sqlx::query(&format!("SELECT {COLLECTION_COLS} FROM taxii_collections WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(collection_from_row).transpose()
+    }
+
+    pub async fn taxii_status_get(&self, id: Uuid) -> Result<Option<TaxiiStatusRecord>> {
+        let row = sqlx::query("SELECT id, user_id, org_id, created_at, body FROM taxii_status WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| {
+            Ok(TaxiiStatusRecord {
+                id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                user_id: parse_uuid(&r.try_get::<String, _>("user_id")?)?,
+                org_id: parse_uuid(&r.try_get::<String, _>("org_id")?)?,
+                created_at: r.try_get("created_at")?,
+                body: r.try_get("body")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl Tx {
+    pub async fn taxii_collection_insert(&mut self, c: &TaxiiCollectionRecord) -> Result<()> {
+        sqlx::query(&format!("INSERT INTO taxii_collections ({COLLECTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+            .bind(c.id.to_string())
+            .bind(c.title.clone())
+            .bind(c.description.clone())
+            .bind(c.alias.clone())
+            .bind(c.max_tlp.map(crate::tlp_rank))
+            .bind(list_column(&c.types))
+            .bind(list_column(&c.sectors))
+            .bind(c.read_only as i64)
+            .bind(c.created_at)
+            .bind(c.created_by.clone())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a collection definition (the objects stay); returns whether it existed.
+    pub async fn taxii_collection_delete(&mut self, id: Uuid) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM taxii_collections WHERE id = $1").bind(id.to_string()).execute(self.conn()).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn taxii_status_insert(&mut self, s: &TaxiiStatusRecord) -> Result<()> {
+        sqlx::query("INSERT INTO taxii_status (id, user_id, org_id, created_at, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.id.to_string())
+            .bind(s.user_id.to_string())
+            .bind(s.org_id.to_string())
+            .bind(s.created_at)
+            .bind(s.body.clone())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+}
