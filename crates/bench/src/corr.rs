@@ -138,7 +138,6 @@ pub struct CorrResult {
     pub two_threads: Duration,
     pub matches_per_lookup: f64,
     pub index_bytes: usize,
-    pub peak_rss: u64,
 }
 
 fn run(index: &CorrelationIndex, qs: &[Value]) -> (Duration, u64) {
@@ -197,6 +196,5 @@ pub fn bench(n: u64, lookups: u64) -> CorrResult {
         two_threads,
         matches_per_lookup: matches as f64 / lookups.max(1) as f64,
         index_bytes: index.memory_bytes(),
-        peak_rss: crate::sys::peak_rss(),
     }
 }

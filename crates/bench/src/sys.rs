@@ -52,3 +52,27 @@ pub fn machine() -> (String, String) {
         .unwrap_or_default();
     (format!("{cores} cores, {model}, {:.0} GiB", mem as f64 / 1024.0 / 1024.0), load)
 }
+
+/// CPU seconds (user + system) per thread name of this process's live threads.
+pub fn cpu_by_thread() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(rd) = std::fs::read_dir("/proc/self/task") else { return out };
+    for e in rd.flatten() {
+        let Ok(s) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (s.find('('), s.rfind(')')) else { continue };
+        let name = s[open + 1..close].to_string();
+        let f: Vec<&str> = s[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| f.get(i - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        *out.entry(name).or_insert(0.0) += (ticks(14) + ticks(15)) as f64 / 100.0;
+    }
+    out
+}
+
+/// `some avg60` of /proc/pressure/cpu: the share of the last minute in which a runnable task
+/// waited for a core (other work on the machine slows wall-clock figures down).
+pub fn cpu_pressure() -> String {
+    std::fs::read_to_string("/proc/pressure/cpu")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().find_map(|f| f.strip_prefix("avg60=").map(|v| format!("{v} %")))))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -364,7 +364,7 @@ on_all_backends!(authentication_rights_and_status, |backend| async move {
     assert_taxii_error(&a, 404, None);
     // The other organisation's analyst adds its own; we may not publish a version of it.
     let theirs = indicator(&format!("indicator--{}", uid(50)), "2026-01-01T00:00:00.000Z", Some(CLEAR), "203.0.113.50");
-    let a = post_envelope(&n, &objects, Auth::Bearer(&other), &[theirs.clone()]).await;
+    let a = post_envelope(&n, &objects, Auth::Bearer(&other), std::slice::from_ref(&theirs)).await;
     assert_eq!(a.body["success_count"], 1, "{}", a.body);
     let mut v2 = theirs.clone();
     v2["modified"] = json!("2026-03-01T00:00:00.000Z");
@@ -541,6 +541,20 @@ on_all_backends!(policy_parity_with_rest, |backend| async move {
     assert_taxii_error(&a, 404, None);
     let a = get(&n, &format!("/taxii2/api/collections/{coll}/objects/{red}/versions/"), Auth::Bearer(&other)).await;
     assert_taxii_error(&a, 404, None);
+    // A version added after the first reads (the multi-version index is built by then)
+    // replaces the old one under the default `last`, for everyone.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let v2 = indicator(&format!("indicator--{}", uid(0)), "2026-05-01T00:00:00.000Z", Some(CLEAR), "198.51.100.250");
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&t), &json!({"type": "bundle", "id": "bundle--6d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [v2]})).await;
+    assert_eq!((s, r["updated"].as_u64()), (200, Some(1)), "{r}");
+    for token in [&t, &other] {
+        let latest = taxii_walk(&n, &coll, "limit=9", Auth::Bearer(token)).await;
+        let mine: Vec<String> = latest.iter().filter(|o| o["id"] == format!("indicator--{}", uid(0))).map(version_of).collect();
+        assert_eq!(mine, vec!["2026-05-01T00:00:00.000Z".to_string()]);
+        let firsts = taxii_walk(&n, &coll, "limit=9&match[version]=first", Auth::Bearer(token)).await;
+        let mine: Vec<String> = firsts.iter().filter(|o| o["id"] == format!("indicator--{}", uid(0))).map(version_of).collect();
+        assert_eq!(mine, vec!["2026-01-01T00:00:00.000Z".to_string()]);
+    }
     // Reads of TLP:AMBER and stricter are audited (one entry per page).
     let before = n.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'stix.read'").await;
     let a = get(&n, &format!("/taxii2/api/collections/{coll}/objects/?match[type]=indicator"), Auth::Bearer(&other)).await;

@@ -285,7 +285,8 @@ fn check_and_prepare(index: u64, v: serde_json::Value, lists: &atalaya_warningli
         index,
         sectors: sectors_of(&body),
         search_text: search_text(&body),
-        body: body.to_string(),
+        // Straight into a byte buffer (`Display` goes through a formatter adapter); same text.
+        body: serde_json::to_string(&body).unwrap_or_else(|_| body.to_string()),
         id: o.id,
         object_type: o.object_type,
         spec_version: if o.spec_version.is_empty() { "2.1".into() } else { o.spec_version },
@@ -302,12 +303,35 @@ fn check_and_prepare(index: u64, v: serde_json::Value, lists: &atalaya_warningli
 /// Batches smaller than this are checked on the calling task.
 const PARALLEL_MIN: usize = 256;
 
-/// [`check_and_prepare`] over a batch, on up to one blocking thread per core; results in input order.
-async fn check_all(values: Vec<serde_json::Value>, first_index: u64, lists: std::sync::Arc<atalaya_warninglists::Warninglists>) -> Result<Vec<CheckOutcome>> {
+/// Object checks under way (see [`start_checks`]).
+enum Checks {
+    Done(Vec<CheckOutcome>),
+    Running(Vec<tokio::task::JoinHandle<Vec<CheckOutcome>>>),
+}
+
+impl Checks {
+    /// The outcomes, in input order.
+    async fn wait(self) -> Result<Vec<CheckOutcome>> {
+        match self {
+            Checks::Done(v) => Ok(v),
+            Checks::Running(tasks) => {
+                let mut out = vec![];
+                for t in tasks {
+                    out.extend(t.await.map_err(|e| ServiceError::Internal(format!("object check: {e}")))?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Starts [`check_and_prepare`] over `values` on blocking threads (one chunk per core), so that
+/// the caller can write the previous objects meanwhile; small inputs are checked at once.
+fn start_checks(values: Vec<serde_json::Value>, first_index: u64, lists: &std::sync::Arc<atalaya_warninglists::Warninglists>) -> Checks {
     let n = values.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8).min(n / PARALLEL_MIN).max(1);
-    if threads == 1 {
-        return Ok(values.into_iter().enumerate().map(|(i, v)| check_and_prepare(first_index + i as u64, v, &lists)).collect());
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8).min(n / PARALLEL_MIN);
+    if threads == 0 {
+        return Checks::Done(values.into_iter().enumerate().map(|(i, v)| check_and_prepare(first_index + i as u64, v, lists)).collect());
     }
     let per = n.div_ceil(threads);
     let mut it = values.into_iter();
@@ -325,12 +349,15 @@ async fn check_all(values: Vec<serde_json::Value>, first_index: u64, lists: std:
             chunk.into_iter().enumerate().map(|(i, v)| check_and_prepare(first + i as u64, v, &lists)).collect::<Vec<_>>()
         }));
     }
-    let mut out = Vec::with_capacity(n);
-    for t in tasks {
-        out.extend(t.await.map_err(|e| ServiceError::Internal(format!("object check: {e}")))?);
-    }
-    Ok(out)
+    Checks::Running(tasks)
 }
+
+/// Objects per write of a batch: the checks of the next part run while one part is written.
+fn part_size(n: usize) -> usize {
+    (n / 4).clamp(2 * PARALLEL_MIN, 2048)
+}
+
+const NOT_OWNER: &str = "this object belongs to another organisation; only its owner publishes new versions (send a sighting or a note instead)";
 
 impl Services {
     /// Imports one batch of STIX objects (already parsed JSON values) in ONE transaction.
@@ -364,76 +391,111 @@ impl Services {
         };
         let lists = self.current_warninglists().await?;
         let mut report = ImportReport::default();
-        let mut checked: Vec<Checked> = Vec::with_capacity(values.len());
-        for outcome in check_all(values, first_index, lists).await? {
-            match outcome {
-                Ok(o) => {
-                    for w in &o.warnings {
-                        if report.warnings.len() < 1000 {
-                            report.warnings.push(format!("{}: {w}", o.id));
-                        }
-                    }
-                    checked.push(o);
-                }
-                Err((index, e)) => report.reject(index, e.id, e.field, e.reason),
+        // The batch is written in parts, in input order, in one transaction; while a part is
+        // written, the next one is checked on blocking threads.
+        let part = part_size(values.len());
+        let mut parts = Vec::with_capacity(values.len().div_ceil(part));
+        let mut it = values.into_iter();
+        loop {
+            let p: Vec<serde_json::Value> = it.by_ref().take(part).collect();
+            if p.is_empty() {
+                break;
             }
+            parts.push(p);
         }
+        let mut parts = parts.into_iter();
+        let mut next_index = first_index;
+        let mut start = |p: Vec<serde_json::Value>| {
+            let first = next_index;
+            next_index += p.len() as u64;
+            start_checks(p, first, &lists)
+        };
+        let mut pending = parts.next().map(&mut start);
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        // Ownership: new versions of an existing id only from the organisation that owns it.
-        let owners: HashMap<String, Uuid> = {
-            let mut seen = std::collections::HashSet::with_capacity(checked.len());
-            let ids: Vec<&str> = checked.iter().map(|o| o.id.as_str()).filter(|id| seen.insert(*id)).collect();
-            tx.stix_owners(&ids).await?
-        };
-        let mut rows = Vec::with_capacity(checked.len());
-        let mut kept: Vec<Checked> = Vec::with_capacity(checked.len());
-        for mut o in checked {
-            if let Some(o_owner) = owners.get(&o.id) {
-                if *o_owner != owner {
-                    report.reject(o.index, Some(o.id.clone()), "id", "this object belongs to another organisation; only its owner publishes new versions (send a sighting or a note instead)");
-                    continue;
-                }
-            }
-            let tlp = o.tlp.unwrap_or(self.config.default_tlp);
-            rows.push(NewStixObject {
-                stix_id: o.id.clone(),
-                version: std::mem::take(&mut o.version),
-                object_type: o.object_type.clone(),
-                spec_version: std::mem::take(&mut o.spec_version),
-                tlp,
-                owner_org: owner,
-                revoked: o.revoked,
-                distribution: if tlp == Tlp::Red { red_distribution.clone() } else { distribution.clone() },
-                sighting_of: o.sighting_of.take(),
-                sectors: std::mem::take(&mut o.sectors),
-                search_text: std::mem::take(&mut o.search_text),
-                body: std::mem::take(&mut o.body),
-            });
-            kept.push(o);
-        }
-        let outcomes = tx.stix_insert(&rows, now).await?;
-        drop(rows);
+        let mut kept: Vec<Checked> = vec![];
+        let mut outcomes: Vec<InsertOutcome> = vec![];
+        // Reported after every check rejection, as when the whole batch was checked first.
+        let mut not_owner: Vec<(u64, String)> = vec![];
         let mut first_seq = 0;
         let mut new_ids = std::collections::HashSet::new();
-        for (o, outcome) in kept.iter().zip(outcomes.iter()) {
-            match outcome {
-                &InsertOutcome::Stored(seq) => {
-                    if first_seq == 0 {
-                        first_seq = seq;
+        while let Some(checks) = pending.take() {
+            let done = checks.wait().await?;
+            pending = parts.next().map(&mut start);
+            let mut checked: Vec<Checked> = Vec::with_capacity(done.len());
+            for outcome in done {
+                match outcome {
+                    Ok(o) => {
+                        for w in &o.warnings {
+                            if report.warnings.len() < 1000 {
+                                report.warnings.push(format!("{}: {w}", o.id));
+                            }
+                        }
+                        checked.push(o);
                     }
-                    report.last_seq = seq;
-                    if owners.contains_key(&o.id) || !new_ids.insert(o.id.as_str()) {
-                        report.updated += 1;
-                    } else {
-                        report.stored += 1;
-                    }
-                    if o.revoked {
-                        tx.stix_mark_revoked(&o.id).await?;
+                    Err((index, e)) => report.reject(index, e.id, e.field, e.reason),
+                }
+            }
+            // Ownership: new versions of an existing id only from the organisation that owns it.
+            // (Ids stored by an earlier part of this batch are ours: they pass, and count as
+            // updates, as they would have when looked up before the batch.)
+            let owners: HashMap<String, Uuid> = {
+                let mut seen = std::collections::HashSet::with_capacity(checked.len());
+                let ids: Vec<&str> = checked.iter().map(|o| o.id.as_str()).filter(|id| seen.insert(*id)).collect();
+                tx.stix_owners(&ids).await?
+            };
+            let mut rows = Vec::with_capacity(checked.len());
+            let kept_from = kept.len();
+            for mut o in checked {
+                if let Some(o_owner) = owners.get(&o.id) {
+                    if *o_owner != owner {
+                        not_owner.push((o.index, o.id));
+                        continue;
                     }
                 }
-                InsertOutcome::Duplicate => report.skipped += 1,
+                let tlp = o.tlp.unwrap_or(self.config.default_tlp);
+                rows.push(NewStixObject {
+                    stix_id: o.id.clone(),
+                    version: std::mem::take(&mut o.version),
+                    object_type: std::mem::take(&mut o.object_type),
+                    spec_version: std::mem::take(&mut o.spec_version),
+                    tlp,
+                    owner_org: owner,
+                    revoked: o.revoked,
+                    distribution: if tlp == Tlp::Red { red_distribution.clone() } else { distribution.clone() },
+                    sighting_of: o.sighting_of.take(),
+                    sectors: std::mem::take(&mut o.sectors),
+                    search_text: std::mem::take(&mut o.search_text),
+                    body: std::mem::take(&mut o.body),
+                });
+                kept.push(o);
             }
+            let part_outcomes = tx.stix_insert(&rows, now).await?;
+            // Freeing thousands of strings is not the writer's work: off the critical path.
+            tokio::task::spawn_blocking(move || drop(rows));
+            for (o, outcome) in kept[kept_from..].iter().zip(part_outcomes.iter()) {
+                match outcome {
+                    &InsertOutcome::Stored(seq) => {
+                        if first_seq == 0 {
+                            first_seq = seq;
+                        }
+                        report.last_seq = seq;
+                        if owners.contains_key(&o.id) || !new_ids.insert(o.id.clone()) {
+                            report.updated += 1;
+                        } else {
+                            report.stored += 1;
+                        }
+                        if o.revoked {
+                            tx.stix_mark_revoked(&o.id).await?;
+                        }
+                    }
+                    InsertOutcome::Duplicate => report.skipped += 1,
+                }
+            }
+            outcomes.extend(part_outcomes);
+        }
+        for (index, id) in not_owner {
+            report.reject(index, Some(id), "id", NOT_OWNER);
         }
         tx.audit_append(
             &audit_entry(ctx, "stix.import", "stix-batch", None, serde_json::json!({

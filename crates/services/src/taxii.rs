@@ -196,6 +196,8 @@ pub struct ReadFilter {
     /// `match[version]`; empty means `last`.
     pub versions: Vec<VersionSel>,
     pub spec_versions: Vec<String>,
+    /// Return the objects' JSON ([`Page::objects`]); manifests and version lists need not.
+    pub with_bodies: bool,
 }
 
 /// One object version of a page.
@@ -207,14 +209,15 @@ pub struct Item {
     pub version: String,
     /// Microseconds since the epoch.
     pub added_at: i64,
-    /// The STIX object, verbatim JSON text.
-    pub body: String,
 }
 
 /// A page of a read.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub items: Vec<Item>,
+    /// With [`ReadFilter::with_bodies`]: the stored JSON of the items, verbatim, comma-separated
+    /// (the inside of a JSON array).
+    pub objects: String,
     pub more: bool,
     /// Cursor of the next page (when `more`).
     pub next: Option<i64>,
@@ -247,6 +250,8 @@ pub struct StatusResource {
 
 /// Page scans grow from `limit + 1` rows up to this many per store query.
 const MAX_CHUNK: i64 = 10_000;
+/// Sequence numbers one request looks at when a filter has no index (at least).
+const SEQ_WINDOW: i64 = 50_000;
 
 fn distribution_of(r: &StixRecord) -> (Distribution, Vec<Uuid>) {
     match &r.distribution {
@@ -290,7 +295,93 @@ fn password_cache_key(user_id: Uuid, stored_hash: &str, password: &str) -> [u8; 
     h.finalize().into()
 }
 
+/// Ids with more than one stored version, so `match[version]=last|first` needs no index
+/// probe per row. Covers the versions with `seq <= upto`; newer rows are probed in SQL. Built
+/// in the background on first use (one GROUP BY), then brought up to date incrementally by the
+/// requests (at most [`MULTI_STEP`] new versions each). Deleted versions may leave an id in the
+/// set: harmless, the exact check looks at the stored versions.
+pub(crate) struct MultiIndex {
+    ids: std::sync::RwLock<HashSet<String>>,
+    upto: std::sync::atomic::AtomicI64,
+    built: std::sync::atomic::AtomicBool,
+    building: std::sync::atomic::AtomicBool,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+const MULTI_STEP: i64 = 20_000;
+
+/// One index per node (keyed by the node's public key) in this process.
+fn multi_registry() -> &'static Mutex<HashMap<String, std::sync::Arc<MultiIndex>>> {
+    static REG: OnceLock<Mutex<HashMap<String, std::sync::Arc<MultiIndex>>>> = OnceLock::new();
+    REG.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
 impl Services {
+    fn taxii_multi(&self) -> std::sync::Arc<MultiIndex> {
+        let key = self.identity.public_key_b64();
+        let mut reg = multi_registry().lock().unwrap_or_else(|e| e.into_inner());
+        reg.entry(key)
+            .or_insert_with(|| {
+                std::sync::Arc::new(MultiIndex {
+                    ids: std::sync::RwLock::new(HashSet::new()),
+                    upto: std::sync::atomic::AtomicI64::new(0),
+                    built: std::sync::atomic::AtomicBool::new(false),
+                    building: std::sync::atomic::AtomicBool::new(false),
+                    refresh: tokio::sync::Mutex::new(()),
+                })
+            })
+            .clone()
+    }
+
+    /// Brings the multi-version index forward (bounded work) and answers up to which `seq`
+    /// it is complete (0 while the first build runs in the background).
+    async fn taxii_multi_refresh(&self, idx: &std::sync::Arc<MultiIndex>) -> i64 {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !idx.built.load(SeqCst) {
+            if !idx.building.swap(true, SeqCst) {
+                let me = self.clone();
+                let idx = idx.clone();
+                tokio::spawn(async move {
+                    let build = async {
+                        let upto = me.store.taxii_max_seq().await?;
+                        let ids = me.store.taxii_multi_version_ids(upto).await?;
+                        if let Ok(mut set) = idx.ids.write() {
+                            set.extend(ids);
+                        }
+                        idx.upto.store(upto, SeqCst);
+                        idx.built.store(true, SeqCst);
+                        Ok::<(), atalaya_store::StoreError>(())
+                    };
+                    if let Err(e) = build.await {
+                        tracing::warn!(error = %e, "TAXII multi-version index: build failed; retrying on a later request");
+                    }
+                    idx.building.store(false, SeqCst);
+                });
+            }
+            return 0;
+        }
+        let Ok(_guard) = idx.refresh.try_lock() else { return idx.upto.load(SeqCst) };
+        let upto = idx.upto.load(SeqCst);
+        let step = async {
+            let Some(next) = self.store.taxii_seq_after(upto, MULTI_STEP).await? else { return Ok(upto) };
+            let ids = self.store.taxii_multi_version_ids_between(upto, next).await?;
+            if !ids.is_empty() {
+                if let Ok(mut set) = idx.ids.write() {
+                    set.extend(ids);
+                }
+            }
+            idx.upto.store(next, SeqCst);
+            Ok::<i64, atalaya_store::StoreError>(next)
+        };
+        match step.await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "TAXII multi-version index: refresh failed");
+                upto
+            }
+        }
+    }
+
     /// HTTP Basic with a user name and password (TAXII clients). The same argon2 verification
     /// and failure limits as `POST /auth/login`; no session token is issued. A verified
     /// credential is remembered for a few minutes (see `password_cache`).
@@ -447,6 +538,7 @@ impl Services {
         let only_stamps = !all && !want_last && !want_first;
         let mut q = TaxiiQuery {
             after_seq: f.next.unwrap_or(0).max(0),
+            upto_seq: None,
             added_after: f.added_after,
             ids: f.ids.clone(),
             types,
@@ -457,8 +549,14 @@ impl Services {
             version_added_at: vec![],
             want_newer: want_last,
             want_older: want_first,
+            exists_above: 0,
             limit: 0,
         };
+        // Versions up to `multi_upto` need no index probe: the multi-version index knows
+        // which of their ids have other versions.
+        let multi = self.taxii_multi();
+        let multi_upto = if want_last || want_first { self.taxii_multi_refresh(&multi).await } else { 0 };
+        q.exists_above = multi_upto;
         if only_stamps {
             let mut forms = vec![];
             for s in &sel {
@@ -478,49 +576,95 @@ impl Services {
             }
         }
         let null = serde_json::Value::Null;
+        // Rows the store hands over but policy hides: at most this many per request.
         let budget = (limit * 10).max(20_000);
         let mut chunk = (limit as i64 + 1).min(MAX_CHUNK);
         let mut scanned = 0usize;
         let mut cursor = q.after_seq;
+        // Filters without an index (TLP, sector, spec_version, version timestamps) may match
+        // rarely: the store then looks at one window of sequence numbers per request, and the
+        // page ends there (possibly short, `more` with `next` after the window).
+        let windowed = q.ids.is_empty() && (q.max_tlp.is_some() || !q.sectors.is_empty() || !q.spec_versions.is_empty() || q.versions.is_some());
+        let top = if windowed { self.store.taxii_max_seq().await? } else { i64::MAX };
+        let hi = windowed.then(|| cursor.saturating_add(SEQ_WINDOW.max(limit as i64 * 20)).min(top));
+        q.upto_seq = hi;
         let mut items: Vec<Item> = Vec::with_capacity(limit.min(1024));
+        let mut objects = String::new();
         let mut audited: Vec<serde_json::Value> = vec![];
         let mut versions_of: HashMap<String, Vec<StixRecord>> = HashMap::new();
         let exhausted;
         'scan: loop {
             q.after_seq = cursor;
             q.limit = chunk;
-            let rows = self.store.taxii_page(&q).await?;
-            let n = rows.len();
-            for (i, row) in rows.into_iter().enumerate() {
-                let r = row.record;
+            let page = self.store.taxii_page(&q, f.with_bodies).await?;
+            let n = page.rows.len();
+            if f.with_bodies && objects.capacity() == 0 {
+                objects.reserve(page.rows.iter().map(|r| page.body(r).len() + 1).sum::<usize>().min(64 << 20));
+            }
+            // Rows whose object may have other versions: fetch those versions in one query.
+            let candidate = |row: &atalaya_store::taxii::TaxiiRow, ids: &HashSet<String>| {
+                (want_last || want_first)
+                    && if row.record.seq <= multi_upto { ids.contains(&row.record.stix_id) } else { row.has_newer || row.has_older }
+            };
+            let wanted: Vec<String> = {
+                let ids = multi.ids.read().map_err(|_| ServiceError::Internal("multi-version index lock".into()))?;
+                let mut w: Vec<String> = page.rows.iter().filter(|r| candidate(r, &ids) && !versions_of.contains_key(&r.record.stix_id)).map(|r| r.record.stix_id.clone()).collect();
+                w.sort();
+                w.dedup();
+                w
+            };
+            if !wanted.is_empty() {
+                for v in self.store.taxii_versions_of_many(&wanted).await? {
+                    versions_of.entry(v.stix_id.clone()).or_default().push(v);
+                }
+                for id in wanted {
+                    versions_of.entry(id).or_default();
+                }
+            }
+            for (i, row) in page.rows.iter().enumerate() {
+                let r = &row.record;
                 cursor = r.seq;
                 scanned += 1;
-                if !may_read(ctx, &r, &null) {
+                if !may_read(ctx, r, &null) {
                     continue;
                 }
                 // Timestamp-only selections are filtered by the store already.
-                let mut include = all || only_stamps || stamps.contains(&version_micros(&r));
+                let mut include = all || only_stamps || stamps.contains(&version_micros(r));
+                let maybe_other = versions_of.contains_key(&r.stix_id);
                 if !include && want_last {
-                    include = !(row.has_newer && self.shadowed(ctx, coll, &r, true, &mut versions_of).await?);
+                    include = !(maybe_other && self.shadowed(ctx, coll, r, true, &mut versions_of).await?);
                 }
                 if !include && want_first {
-                    include = !(row.has_older && self.shadowed(ctx, coll, &r, false, &mut versions_of).await?);
+                    include = !(maybe_other && self.shadowed(ctx, coll, r, false, &mut versions_of).await?);
                 }
                 if !include {
                     continue;
                 }
                 if atalaya_policy::must_audit_read(r.tlp) {
-                    audited.push(serde_json::json!({"id": r.stix_id, "version": r.version, "tlp": r.tlp}));
+                    audited.push(serde_json::json!([r.stix_id, r.version, r.tlp.label()]));
                 }
-                let version = if r.version.is_empty() { taxii_timestamp(r.added_at) } else { r.version };
-                items.push(Item { seq: r.seq, id: r.stix_id, version, added_at: r.added_at, body: r.body });
+                let version = if r.version.is_empty() { taxii_timestamp(r.added_at) } else { r.version.clone() };
+                items.push(Item { seq: r.seq, id: r.stix_id.clone(), version, added_at: r.added_at });
+                if f.with_bodies {
+                    if !objects.is_empty() {
+                        objects.push(',');
+                    }
+                    objects.push_str(page.body(row));
+                }
                 if items.len() >= limit {
-                    exhausted = i + 1 == n && (n as i64) < chunk;
+                    exhausted = i + 1 == n && (n as i64) < chunk && hi.is_none_or(|h| h >= top);
                     break 'scan;
                 }
             }
             if (n as i64) < chunk {
-                exhausted = true;
+                match hi {
+                    Some(h) => {
+                        // Everything up to the end of the window has been looked at.
+                        cursor = cursor.max(h);
+                        exhausted = h >= top;
+                    }
+                    None => exhausted = true,
+                }
                 break;
             }
             if scanned >= budget {
@@ -530,7 +674,7 @@ impl Services {
             chunk = (chunk * 4).min(MAX_CHUNK);
         }
         self.taxii_audit_reads(ctx, coll, audited).await?;
-        Ok(Page { items, more: !exhausted, next: (!exhausted).then_some(cursor) })
+        Ok(Page { items, objects, more: !exhausted, next: (!exhausted).then_some(cursor) })
     }
 
     /// Is there a version of `r`'s object newer (or older) than `r` that the caller may read
@@ -547,13 +691,14 @@ impl Services {
         }))
     }
 
-    /// One audit entry per request for the TLP:AMBER-or-stricter objects it returned.
+    /// One audit entry per request for the TLP:AMBER-or-stricter objects it returned
+    /// (`detail.objects`: `[id, version, TLP]` each).
     async fn taxii_audit_reads(&self, ctx: &Ctx, coll: &Collection, objects: Vec<serde_json::Value>) -> Result<()> {
         if objects.is_empty() {
             return Ok(());
         }
-        let first = objects[0]["id"].as_str().unwrap_or_default().to_string();
-        let single = objects.iter().all(|o| o["id"].as_str() == Some(first.as_str()));
+        let first = objects[0][0].as_str().unwrap_or_default().to_string();
+        let single = objects.iter().all(|o| o[0].as_str() == Some(first.as_str()));
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.audit_append(

@@ -110,18 +110,20 @@ fn from_row(r: &AnyRow) -> Result<StixRecord> {
     })
 }
 
-/// Rows per multi-row INSERT (13 parameters each; well under both databases' limits).
-const CHUNK: usize = 400;
+/// Rows per multi-row INSERT (13 parameters each: 26,000, under SQLite's 32,766 and
+/// PostgreSQL's 65,535). Few big statements: SQLite journals each page a statement changes once
+/// per statement (statement journal), and every statement is a round trip to the driver.
+const CHUNK: usize = 2000;
 
-/// Page cache (KiB) and statement journals of the writer connection while storing objects.
-pub const SQLITE_WRITE_CACHE_KIB: i64 = 65536;
+/// Page cache (64 MiB) and statement journals of the writer connection while storing objects.
 const SQLITE_WRITE_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
 
 /// Ids per ownership query.
 const OWNERS_CHUNK: usize = 1000;
 
-/// Search rows per multi-row INSERT into `stix_search` (2 parameters each).
-const SEARCH_CHUNK: usize = 1000;
+/// Search rows per multi-row INSERT into `stix_search` (2 parameters each). One statement per
+/// batch where possible: FTS5 writes a new segment at the end of every multi-row statement.
+const SEARCH_CHUNK: usize = 5000;
 
 /// `n` rows of `cols` placeholders: `(?,?),(?,?)` on SQLite (positional: SQLite resolves each
 /// `$N` by a linear scan of the named parameters, quadratic for big statements), `($1,$2),($3,$4)`
@@ -203,7 +205,7 @@ impl Tx {
             let base = chunk_i * CHUNK;
             let make_sql = |rows: usize| {
                 format!(
-                    "INSERT INTO stix_objects ({COLS}) VALUES {} ON CONFLICT (stix_id, version) DO NOTHING RETURNING seq",
+                    "INSERT INTO stix_objects ({COLS}) VALUES {} ON CONFLICT (stix_id, version) DO NOTHING",
                     values_rows(backend, rows, NCOLS, |_, p| p.to_string())
                 )
             };
@@ -215,7 +217,6 @@ impl Tx {
                 &partial_sql
             };
             let mut q = sqlx::query(sql);
-            // Borrowed strings: bound without copying them first.
             for (i, o) in chunk.iter().enumerate() {
                 let k = (base + i) as i64;
                 q = q
@@ -233,14 +234,23 @@ impl Tx {
                     .bind(o.sighting_of.as_deref())
                     .bind(sectors_column(&o.sectors));
             }
-            let rows = q.fetch_all(self.conn()).await?;
-            let mut stored = std::collections::HashSet::with_capacity(rows.len());
-            for r in rows {
-                stored.insert(r.try_get::<i64, _>("seq")?);
-            }
+            let inserted = q.execute(self.conn()).await?.rows_affected();
+            let chunk_first = first_seq + base as i64;
+            // Usually every row is new. Otherwise the rows stored now are those holding this
+            // chunk's reserved sequence numbers (no one else can hold them).
+            let stored: Option<std::collections::HashSet<i64>> = if inserted == chunk.len() as u64 {
+                None
+            } else {
+                let rows = sqlx::query("SELECT seq FROM stix_objects WHERE seq >= $1 AND seq <= $2")
+                    .bind(chunk_first)
+                    .bind(chunk_first + chunk.len() as i64 - 1)
+                    .fetch_all(self.conn())
+                    .await?;
+                Some(rows.iter().map(|r| r.try_get::<i64, _>("seq")).collect::<std::result::Result<_, _>>()?)
+            };
             for (i, o) in chunk.iter().enumerate() {
-                let seq = first_seq + (base + i) as i64;
-                if stored.contains(&seq) {
+                let seq = chunk_first + i as i64;
+                if stored.as_ref().is_none_or(|s| s.contains(&seq)) {
                     out.push(InsertOutcome::Stored(seq));
                     if !o.search_text.is_empty() {
                         search.push((seq, o.search_text.as_str()));

@@ -126,8 +126,9 @@ async fn readable(st: &AppState, ctx: &atalaya_services::Ctx, cid: &str) -> Resu
     Ok(a)
 }
 
-fn filter_of(p: Params) -> ReadFilter {
+fn filter_of(p: Params, with_bodies: bool) -> ReadFilter {
     ReadFilter {
+        with_bodies,
         next: p.next,
         added_after: p.added_after,
         limit: p.limit.unwrap_or(0),
@@ -161,16 +162,10 @@ fn page_head(page: &Page, capacity: usize) -> String {
 
 /// An envelope (TAXII 2.1 §3.7) of stored object texts, copied without parsing.
 fn envelope(page: &Page) -> Response {
-    let size: usize = page.items.iter().map(|i| i.body.len() + 1).sum();
-    let mut s = page_head(page, size + 16);
+    let mut s = page_head(page, page.objects.len() + 16);
     if !page.items.is_empty() {
         s.push_str(",\"objects\":[");
-        for (i, it) in page.items.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str(&it.body);
-        }
+        s.push_str(&page.objects);
         s.push(']');
     }
     s.push('}');
@@ -181,7 +176,7 @@ fn envelope(page: &Page) -> Response {
 pub async fn get_objects(State(st): State<AppState>, Taxii(ctx): Taxii, Path(cid): Path<String>, RawQuery(q): RawQuery) -> TResult {
     let p = parse_params(q.as_deref(), OBJECT_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
-    let page = st.services.taxii_read(&ctx, &a.collection, &filter_of(p)).await?;
+    let page = st.services.taxii_read(&ctx, &a.collection, &filter_of(p, true)).await?;
     Ok(envelope(&page))
 }
 
@@ -189,7 +184,7 @@ pub async fn get_objects(State(st): State<AppState>, Taxii(ctx): Taxii, Path(cid
 pub async fn get_object(State(st): State<AppState>, Taxii(ctx): Taxii, Path((cid, oid)): Path<(String, String)>, RawQuery(q): RawQuery) -> TResult {
     let p = parse_params(q.as_deref(), ONE_OBJECT_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
-    let page = st.services.taxii_object(&ctx, &a.collection, &oid, &filter_of(p)).await?;
+    let page = st.services.taxii_object(&ctx, &a.collection, &oid, &filter_of(p, true)).await?;
     Ok(envelope(&page))
 }
 
@@ -205,7 +200,7 @@ struct ManifestRecord<'a> {
 pub async fn manifest(State(st): State<AppState>, Taxii(ctx): Taxii, Path(cid): Path<String>, RawQuery(q): RawQuery) -> TResult {
     let p = parse_params(q.as_deref(), OBJECT_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
-    let page = st.services.taxii_read(&ctx, &a.collection, &filter_of(p)).await?;
+    let page = st.services.taxii_read(&ctx, &a.collection, &filter_of(p, false)).await?;
     let mut s = page_head(&page, page.items.len() * 160);
     if !page.items.is_empty() {
         s.push_str(",\"objects\":");
@@ -224,7 +219,7 @@ pub async fn manifest(State(st): State<AppState>, Taxii(ctx): Taxii, Path(cid): 
 pub async fn object_versions(State(st): State<AppState>, Taxii(ctx): Taxii, Path((cid, oid)): Path<(String, String)>, RawQuery(q): RawQuery) -> TResult {
     let p = parse_params(q.as_deref(), VERSIONS_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
-    let page = st.services.taxii_versions(&ctx, &a.collection, &oid, &filter_of(p)).await?;
+    let page = st.services.taxii_versions(&ctx, &a.collection, &oid, &filter_of(p, false)).await?;
     let mut s = page_head(&page, page.items.len() * 40);
     if !page.items.is_empty() {
         let versions: Vec<&str> = page.items.iter().map(|i| i.version.as_str()).collect();
