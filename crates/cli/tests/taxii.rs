@@ -561,3 +561,29 @@ on_all_backends!(policy_parity_with_rest, |backend| async move {
     assert_eq!(a.status, 200);
     assert_eq!(n.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'stix.read'").await, before + 1);
 });
+
+on_all_backends!(latest_versions_while_the_multi_version_index_catches_up, |backend| async move {
+    let n = TestNode::start(bin(), backend).await;
+    let t = n.admin_token.clone();
+    let auth = Auth::Bearer(&t);
+    let a = format!("indicator--{}", uid(1));
+    let bundle = |objects: Vec<Value>| json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects});
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&t), &bundle(vec![indicator(&a, "2026-01-01T00:00:00.000Z", Some(CLEAR), "198.51.100.1")])).await;
+    assert_eq!(s, 200, "{r}");
+    let coll = default_collection(&n, auth).await;
+    // The first read starts building the index (in the background).
+    assert_eq!(get(&n, &format!("/taxii2/api/collections/{coll}/objects/?limit=1"), auth).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // More new versions than one refresh step covers, the last a new version of `a`.
+    let mut many: Vec<Value> = (0..25_000u32).map(|i| indicator(&format!("indicator--{}", uid(1_000_000 + i)), "2026-01-01T00:00:00.000Z", Some(CLEAR), "198.51.100.7")).collect();
+    many.push(indicator(&a, "2026-06-01T00:00:00.000Z", Some(CLEAR), "198.51.100.2"));
+    let (s, r) = n.post("/api/v1/stix/bundles", Some(&t), &bundle(many)).await;
+    assert_eq!((s, r["stored"].as_u64(), r["updated"].as_u64()), (200, Some(25_000), Some(1)), "{r}");
+    let all = taxii_walk(&n, &coll, "limit=10000", auth).await;
+    assert_eq!(all.len(), 25_001, "one version per object");
+    let mine: Vec<String> = all.iter().filter(|o| o["id"] == a).map(version_of).collect();
+    assert_eq!(mine, vec!["2026-06-01T00:00:00.000Z".to_string()], "the newest version only, also while the index catches up");
+    let firsts = taxii_walk(&n, &coll, "limit=10000&match[version]=first", auth).await;
+    let mine: Vec<String> = firsts.iter().filter(|o| o["id"] == a).map(version_of).collect();
+    assert_eq!(mine, vec!["2026-01-01T00:00:00.000Z".to_string()]);
+});

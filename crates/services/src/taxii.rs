@@ -334,8 +334,9 @@ impl Services {
     }
 
     /// Brings the multi-version index forward (bounded work) and answers up to which `seq`
-    /// it is complete (0 while the first build runs in the background).
-    async fn taxii_multi_refresh(&self, idx: &std::sync::Arc<MultiIndex>) -> i64 {
+    /// it is complete (0 while the first build runs in the background), and whether that is
+    /// every stored version (else versions above may be newer versions of older rows).
+    async fn taxii_multi_refresh(&self, idx: &std::sync::Arc<MultiIndex>) -> (i64, bool) {
         use std::sync::atomic::Ordering::SeqCst;
         if !idx.built.load(SeqCst) {
             if !idx.building.swap(true, SeqCst) {
@@ -358,12 +359,13 @@ impl Services {
                     idx.building.store(false, SeqCst);
                 });
             }
-            return 0;
+            return (0, true);
         }
-        let Ok(_guard) = idx.refresh.try_lock() else { return idx.upto.load(SeqCst) };
+        let Ok(_guard) = idx.refresh.try_lock() else { return (idx.upto.load(SeqCst), false) };
         let upto = idx.upto.load(SeqCst);
         let step = async {
-            let Some(next) = self.store.taxii_seq_after(upto, MULTI_STEP).await? else { return Ok(upto) };
+            let (next, count) = self.store.taxii_seq_after(upto, MULTI_STEP).await?;
+            let Some(next) = next else { return Ok((upto, true)) };
             let ids = self.store.taxii_multi_version_ids_between(upto, next).await?;
             if !ids.is_empty() {
                 if let Ok(mut set) = idx.ids.write() {
@@ -371,13 +373,13 @@ impl Services {
                 }
             }
             idx.upto.store(next, SeqCst);
-            Ok::<i64, atalaya_store::StoreError>(next)
+            Ok::<(i64, bool), atalaya_store::StoreError>((next, count < MULTI_STEP))
         };
         match step.await {
-            Ok(n) => n,
+            Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "TAXII multi-version index: refresh failed");
-                upto
+                (upto, false)
             }
         }
     }
@@ -554,8 +556,10 @@ impl Services {
         };
         // Versions up to `multi_upto` need no index probe: the multi-version index knows
         // which of their ids have other versions.
+        // (Reads of named ids probe their few rows directly.)
         let multi = self.taxii_multi();
-        let multi_upto = if want_last || want_first { self.taxii_multi_refresh(&multi).await } else { 0 };
+        let (multi_upto, multi_complete) =
+            if (want_last || want_first) && q.ids.is_empty() { self.taxii_multi_refresh(&multi).await } else { (0, true) };
         q.exists_above = multi_upto;
         if only_stamps {
             let mut forms = vec![];
@@ -601,10 +605,21 @@ impl Services {
             if f.with_bodies && objects.capacity() == 0 {
                 objects.reserve(page.rows.iter().map(|r| page.body(r).len() + 1).sum::<usize>().min(64 << 20));
             }
+            // While the index catches up, rows it covers may have newer versions above it.
+            let tail: HashSet<String> = if multi_complete || multi_upto == 0 {
+                HashSet::new()
+            } else {
+                let below: Vec<String> = page.rows.iter().filter(|r| r.record.seq <= multi_upto).map(|r| r.record.stix_id.clone()).collect();
+                self.store.taxii_ids_above(multi_upto, &below).await?.into_iter().collect()
+            };
             // Rows whose object may have other versions: fetch those versions in one query.
             let candidate = |row: &atalaya_store::taxii::TaxiiRow, ids: &HashSet<String>| {
                 (want_last || want_first)
-                    && if row.record.seq <= multi_upto { ids.contains(&row.record.stix_id) } else { row.has_newer || row.has_older }
+                    && if row.record.seq <= multi_upto {
+                        ids.contains(&row.record.stix_id) || tail.contains(&row.record.stix_id)
+                    } else {
+                        row.has_newer || row.has_older
+                    }
             };
             let wanted: Vec<String> = {
                 let ids = multi.ids.read().map_err(|_| ServiceError::Internal("multi-version index lock".into()))?;

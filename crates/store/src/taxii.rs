@@ -392,14 +392,32 @@ impl Store {
         Ok(r.try_get("m")?)
     }
 
-    /// The `n`-th sequence number after `after` (or the last one when there are fewer).
-    pub async fn taxii_seq_after(&self, after: i64, n: i64) -> Result<Option<i64>> {
-        let r = sqlx::query("SELECT MAX(seq) AS m FROM (SELECT seq FROM stix_objects WHERE seq > $1 ORDER BY seq LIMIT $2) p")
+    /// The `n`-th sequence number after `after` (or the last one when there are fewer), and
+    /// how many there are up to it.
+    pub async fn taxii_seq_after(&self, after: i64, n: i64) -> Result<(Option<i64>, i64)> {
+        let r = sqlx::query("SELECT MAX(seq) AS m, COUNT(*) AS c FROM (SELECT seq FROM stix_objects WHERE seq > $1 ORDER BY seq LIMIT $2) p")
             .bind(after)
             .bind(n.max(1))
             .fetch_one(self.reader())
             .await?;
-        Ok(r.try_get::<Option<i64>, _>("m")?)
+        Ok((r.try_get::<Option<i64>, _>("m")?, r.try_get::<i64, _>("c")?))
+    }
+
+    /// Which of these ids have a version with `seq > above`.
+    pub async fn taxii_ids_above(&self, above: i64, ids: &[String]) -> Result<Vec<String>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!("SELECT DISTINCT stix_id FROM stix_objects WHERE seq > $1 AND stix_id IN ({})", placeholders.join(","));
+            let mut q = sqlx::query(&sql).bind(above);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(self.reader()).await? {
+                out.push(r.try_get::<String, _>("stix_id")?);
+            }
+        }
+        Ok(out)
     }
 
     /// Ids with more than one stored version, among the versions with `seq <= upto`.
