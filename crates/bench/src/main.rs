@@ -473,7 +473,8 @@ fn main() -> ExitCode {
         ing.report.correlations.len()
     );
     let cmd: Vec<String> = std::env::args().skip(1).collect();
-    let _ = writeln!(t, "\nCommand: `bench/run-ingest {}`", cmd.iter().skip(1).cloned().collect::<Vec<_>>().join(" "));
+    let args: Vec<String> = cmd.iter().skip(1).cloned().collect();
+    let _ = writeln!(t, "\nCommand: `{}`", ["bench/run-ingest".to_string()].into_iter().chain(args).collect::<Vec<_>>().join(" "));
     println!("{t}");
     if !a.no_results {
         let dir = a.results_dir.clone().unwrap_or_else(|| root.join("bench/results"));
