@@ -79,7 +79,7 @@ pub fn tlp_rank(t: Tlp) -> i64 {
     }
 }
 
-fn tlp_from_rank(r: i64) -> Tlp {
+pub(crate) fn tlp_from_rank(r: i64) -> Tlp {
     match r {
         0 => Tlp::Clear,
         1 => Tlp::Green,
@@ -89,7 +89,7 @@ fn tlp_from_rank(r: i64) -> Tlp {
     }
 }
 
-fn from_row(r: &AnyRow) -> Result<StixRecord> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<StixRecord> {
     Ok(StixRecord {
         seq: r.try_get("seq")?,
         stix_id: r.try_get("stix_id")?,

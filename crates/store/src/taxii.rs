@@ -95,15 +95,6 @@ pub struct TaxiiStatusRecord {
 
 const SELECT: &str = "s.seq, s.stix_id, s.version, s.type, s.spec_version, s.tlp, s.owner_org, s.added_at, s.revoked, s.distribution, s.body, s.sighting_of, s.sectors";
 
-fn tlp_from_rank(r: i64) -> Tlp {
-    match r {
-        0 => Tlp::Clear,
-        1 => Tlp::Green,
-        2 => Tlp::Amber,
-        3 => Tlp::AmberStrict,
-        _ => Tlp::Red,
-    }
-}
 
 fn list_column(s: &[String]) -> Option<String> {
     if s.is_empty() {
@@ -117,26 +108,6 @@ fn split_column(s: Option<String>) -> Vec<String> {
     s.map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default()
 }
 
-fn record_from_row(r: &AnyRow) -> Result<StixRecord> {
-    Ok(StixRecord {
-        seq: r.try_get("seq")?,
-        stix_id: r.try_get("stix_id")?,
-        version: r.try_get("version")?,
-        object_type: r.try_get("type")?,
-        spec_version: r.try_get("spec_version")?,
-        tlp: tlp_from_rank(r.try_get("tlp")?),
-        owner_org: parse_uuid(&r.try_get::<String, _>("owner_org")?)?,
-        added_at: r.try_get("added_at")?,
-        revoked: crate::get_bool(r, "revoked")?,
-        distribution: r.try_get("distribution")?,
-        body: r.try_get("body")?,
-        sighting_of: r.try_get("sighting_of")?,
-        sectors: r
-            .try_get::<Option<String>, _>("sectors")?
-            .map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect())
-            .unwrap_or_default(),
-    })
-}
 
 fn collection_from_row(r: &AnyRow) -> Result<TaxiiCollectionRecord> {
     Ok(TaxiiCollectionRecord {
@@ -144,7 +115,7 @@ fn collection_from_row(r: &AnyRow) -> Result<TaxiiCollectionRecord> {
         title: r.try_get("title")?,
         description: r.try_get("description")?,
         alias: r.try_get("alias")?,
-        max_tlp: r.try_get::<Option<i64>, _>("max_tlp")?.map(tlp_from_rank),
+        max_tlp: r.try_get::<Option<i64>, _>("max_tlp")?.map(crate::stix::tlp_from_rank),
         types: split_column(r.try_get("types")?),
         sectors: split_column(r.try_get("sectors")?),
         read_only: crate::get_bool(r, "read_only")?,
@@ -356,7 +327,7 @@ impl Store {
                     version,
                     object_type: String::new(),
                     spec_version: String::new(),
-                    tlp: tlp_from_rank(tlp),
+                    tlp: crate::stix::tlp_from_rank(tlp),
                     owner_org: parse_uuid(&owner)?,
                     added_at,
                     revoked: false,
@@ -453,7 +424,7 @@ impl Store {
                 q = q.bind(id.clone());
             }
             for r in q.fetch_all(self.reader()).await? {
-                out.push(record_from_row(&r)?);
+                out.push(crate::stix::from_row(&r)?);
             }
         }
         out.sort_by_key(|r| r.seq);
@@ -466,7 +437,7 @@ impl Store {
             .bind(stix_id.to_string())
             .fetch_all(self.reader())
             .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(crate::stix::from_row).collect()
     }
 
     /// Operator-defined collections, oldest first.

@@ -94,35 +94,16 @@ impl TaxiiError {
 }
 
 impl From<ServiceError> for TaxiiError {
+    /// Statuses and messages come from the one mapping in `problem.rs`; only the envelope differs.
     fn from(e: ServiceError) -> Self {
-        let field = e.fields().first().map(|f| f.field.clone());
-        let (status, title) = match &e {
-            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
-            ServiceError::Conflict { .. } => (StatusCode::CONFLICT, "Conflict"),
-            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
-            ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "Authentication required"),
-            ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
-            ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
-            ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Unavailable"),
-            ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
-        };
-        let description = match &e {
-            ServiceError::Internal(m) => {
-                tracing::error!(error = %m, "internal error");
-                "internal error; the node's log has the details".to_string()
-            }
-            ServiceError::Unavailable(m) => {
-                tracing::error!(error = %m, "storage unavailable");
-                "the node's database is unavailable; retry later".to_string()
-            }
-            ServiceError::Invalid(v) => v.to_string(),
-            other => other.to_string(),
-        };
-        let retry_after = match e {
-            ServiceError::RateLimited { retry_after_secs } => Some(retry_after_secs),
-            _ => None,
-        };
-        TaxiiError { status, title: title.into(), description, parameter: field, retry_after }
+        let p = crate::problem::ApiError::from(e);
+        TaxiiError {
+            status: p.status,
+            title: p.status.canonical_reason().unwrap_or("Error").into(),
+            description: p.detail,
+            parameter: p.errors.first().map(|f| f.field.clone()),
+            retry_after: p.retry_after,
+        }
     }
 }
 
