@@ -150,3 +150,19 @@ impl FromRequestParts<AppState> for Caller {
 fn unauth(msg: &str) -> ApiError {
     ApiError::field(StatusCode::UNAUTHORIZED, "unauthenticated", "Authorization", msg)
 }
+
+/// Authentication before validation: a write (`POST`/`PUT`/`PATCH`/`DELETE`) to the REST API
+/// without credentials is answered 401 before its path, headers or body are looked at, so an
+/// anonymous caller learns nothing about the input rules and every write operation answers the
+/// same way. (Policy never lets an anonymous subject write; only the login itself is exempt.)
+/// A credential that is present is checked by [`Caller`] as usual.
+pub async fn credentials_first(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let write = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+    let path = req.uri().path();
+    if write && path.starts_with("/api/v1/") && path != "/api/v1/auth/login" && !req.headers().contains_key(header::AUTHORIZATION) {
+        return unauth("authentication required: send 'Authorization: Bearer TOKEN'").into_response();
+    }
+    next.run(req).await
+}

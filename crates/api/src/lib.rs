@@ -61,7 +61,10 @@ pub struct AppState {
         (name = "directory", description = "Organisations, points of contact, constituencies"),
         (name = "users", description = "Accounts of the organisations on this node"),
         (name = "audit", description = "The hash-chained audit log"),
-        (name = "intel", description = "STIX 2.1 threat intelligence: import, objects, correlation, export")
+        (name = "intel", description = "STIX 2.1 threat intelligence: import, objects, correlation, export"),
+        (name = "incidents", description = "Cross-border incident cases: routing, notifications, participation, deadlines"),
+        (name = "federation", description = "Peers of this node and retractions across the federation (protocol: docs/federation.md)"),
+        (name = "taxii", description = "TAXII 2.1 administration: served collections, remote feeds pulled on a schedule")
     )
 )]
 struct ApiDoc;
@@ -97,8 +100,10 @@ pub fn app(services: Services, cfg: &HttpConfig) -> Router {
     let sec = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
-    api.merge(routes::system_router())
+    api.route_layer(axum::middleware::from_fn(extract::credentials_first))
+        .merge(routes::system_router())
         .merge(taxii::router())
+        .merge(routes::federation::protocol_router())
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(cfg.max_bundle_bytes.max(cfg.max_body_bytes)))
@@ -119,8 +124,12 @@ pub async fn serve(
     cfg: HttpConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Scheduled TAXII pulls (remote feeds) run inside the node; stopped with the server.
+    let feeds = services.spawn_taxii_feeds(Duration::from_secs(1));
     let app = app(services, &cfg);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let done = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    feeds.abort();
+    done
 }

@@ -60,6 +60,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
             ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ServiceError::Remote(_) => (StatusCode::BAD_GATEWAY, "remote"),
         };
         let detail = match &e {
             ServiceError::Internal(m) => {
@@ -105,4 +106,54 @@ impl IntoResponse for ApiError {
         }
         resp
     }
+}
+
+/// A refusal of the federation protocol (docs/federation.md §14): problem+json with `code`
+/// (and `field` for `malformed`, `supported` for `unsupported_version`).
+pub fn federation_error(e: atalaya_services::federation::InboxError) -> Response {
+    use atalaya_federation::FedError;
+    use atalaya_services::federation::InboxError;
+    let (status, code, field, supported, retry_after) = match &e {
+        InboxError::Fed(f) => {
+            let field = match f {
+                FedError::Malformed { field, .. } => Some(field.clone()),
+                _ => None,
+            };
+            let supported = matches!(f, FedError::UnsupportedVersion { .. }).then(|| vec![atalaya_federation::PROTOCOL_VERSION]);
+            (f.http_status(), f.code(), field, supported, None)
+        }
+        InboxError::Busy { retry_after_secs } => (429, "busy", None, None, Some(*retry_after_secs)),
+        InboxError::TooLarge(_) => (413, "too_large", None, None, None),
+        InboxError::Internal(m) => {
+            tracing::error!(error = %m, "federation: internal error");
+            (500, "internal", None, None, None)
+        }
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let detail = match &e {
+        InboxError::Internal(_) => "internal error; retry later".to_string(),
+        other => other.to_string(),
+    };
+    let mut body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "code": code,
+        "detail": detail,
+    });
+    if let Some(f) = field {
+        body["field"] = serde_json::Value::String(f);
+    }
+    if let Some(s) = supported {
+        body["supported"] = serde_json::json!(s);
+    }
+    let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if let Some(s) = retry_after {
+        if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+            h.insert(header::RETRY_AFTER, v);
+        }
+    }
+    resp
 }

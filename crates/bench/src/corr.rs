@@ -129,6 +129,38 @@ impl Gen {
     }
 }
 
+/// Query class of a lookup, for the time breakdown.
+fn class(v: &Value) -> &'static str {
+    match v {
+        Value::Ipv4Net(_, 32) => "IPv4 address",
+        Value::Ipv4Net(..) => "IPv4 network",
+        Value::Ipv6Net(..) => "IPv6",
+        Value::Domain(_) => "domain",
+        Value::Url(_) => "URL",
+        Value::Email(_) => "e-mail",
+        Value::Hash(..) => "hash",
+        _ => "other",
+    }
+}
+
+/// Where one-thread lookup time goes, per query class: (class, lookups, seconds, matches).
+fn breakdown(index: &CorrelationIndex, qs: &[Value]) -> Vec<(&'static str, u64, f64, u64)> {
+    let mut by: std::collections::BTreeMap<&'static str, (u64, Duration, u64)> = Default::default();
+    for q in qs {
+        let t = Instant::now();
+        let l = index.lookup(black_box(q), 100);
+        let d = t.elapsed();
+        let e = by.entry(class(q)).or_default();
+        e.0 += 1;
+        e.1 += d;
+        e.2 += l.matches.len() as u64;
+        black_box(&l);
+    }
+    let mut v: Vec<_> = by.into_iter().map(|(c, (n, d, m))| (c, n, d.as_secs_f64(), m)).collect();
+    v.sort_by(|a, b| b.2.total_cmp(&a.2));
+    v
+}
+
 pub struct CorrResult {
     pub values: u64,
     pub distinct: usize,
@@ -138,6 +170,12 @@ pub struct CorrResult {
     pub two_threads: Duration,
     pub matches_per_lookup: f64,
     pub index_bytes: usize,
+    /// Lookup time per query class (a separate, individually timed pass).
+    pub breakdown: Vec<(&'static str, u64, f64, u64)>,
+    /// Time of `compact()` after the lookups above.
+    pub compact: Duration,
+    /// The same lookups, 1 thread, on the compacted index.
+    pub compacted: Duration,
 }
 
 fn run(index: &CorrelationIndex, qs: &[Value]) -> (Duration, u64) {
@@ -187,6 +225,12 @@ pub fn bench(n: u64, lookups: u64) -> CorrResult {
         }
     });
     let two_threads = t.elapsed();
+    let breakdown = breakdown(&index, &qs[..qs.len().min(500_000)]);
+    // As after a restart: the service's catch-up over a big store compacts the index.
+    let t = Instant::now();
+    index.compact();
+    let compact = t.elapsed();
+    let (compacted, _) = run(&index, &qs);
     CorrResult {
         values: n,
         distinct: index.len_values(),
@@ -196,5 +240,8 @@ pub fn bench(n: u64, lookups: u64) -> CorrResult {
         two_threads,
         matches_per_lookup: matches as f64 / lookups.max(1) as f64,
         index_bytes: index.memory_bytes(),
+        breakdown,
+        compact,
+        compacted,
     }
 }

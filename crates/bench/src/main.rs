@@ -2,7 +2,9 @@
 //! raw, time correlation lookups on a big index, report peak RSS. See bench/README.md.
 
 mod corr;
+mod federation;
 mod raw;
+mod routing;
 mod sys;
 
 use atalaya_services::intel::{ImportOptions, ImportReport};
@@ -25,6 +27,10 @@ struct Cli {
 enum Command {
     /// Ingest throughput vs a raw SQLite insert, correlation lookups, peak RSS.
     Ingest(IngestArgs),
+    /// Federation: N nodes, propagation p50/p99, bytes on the wire per object.
+    Federation(federation::FederationArgs),
+    /// Routing lookups/s, a 10,000-observable case, the CSV feed job (bench/run-routing).
+    Routing(routing::RoutingArgs),
 }
 
 #[derive(Args)]
@@ -66,10 +72,10 @@ struct IngestArgs {
     /// connection uses (SQLite's own default is 2000).
     #[arg(long, default_value_t = 65536)]
     raw_cache_kib: i64,
-    /// Parse the input on a thread of its own, overlapped with the import (`atalaya import`
-    /// parses a batch, imports it, then parses the next).
+    /// Parse between batches on the import's own task (parse a batch, import it, parse the
+    /// next), instead of on a reader thread overlapped with the import as `atalaya import` does.
     #[arg(long)]
-    reader_thread: bool,
+    inline_parse: bool,
     /// Skip the raw insert.
     #[arg(long)]
     skip_raw: bool,
@@ -213,8 +219,8 @@ async fn ingest(a: &IngestArgs, input: &Path, work: &Path, root: &Path) -> Resul
     let mut parse = Duration::ZERO;
     let mut report = ImportReport::default();
     let mut index = 0u64;
-    if !a.reader_thread {
-        // Exactly the loop of `atalaya import`: parse a batch, import it, parse the next.
+    if a.inline_parse {
+        // Parse a batch, import it, parse the next.
         let mut stream = atalaya_stix::object::ObjectStream::new(BufReader::with_capacity(1 << 20, f));
         let mut batch = Vec::with_capacity(a.batch_size);
         loop {
@@ -238,8 +244,8 @@ async fn ingest(a: &IngestArgs, input: &Path, work: &Path, root: &Path) -> Resul
             }
         }
     } else {
-        // The same, with the file parsed on a thread of its own (the next batch is parsed while
-        // one is imported).
+        // As `atalaya import` (crates/cli/src/intel.rs): the file is parsed on a thread of its
+        // own, the next batch while one is imported (two batches ahead at most).
         let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Vec<serde_json::Value>, String>>(2);
         let batch_size = a.batch_size;
         let name = input.display().to_string();
@@ -310,7 +316,31 @@ fn rate(n: u64, d: Duration) -> f64 {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Ingest(a) = cli.command;
+    let a = match cli.command {
+        Command::Ingest(a) => a,
+        Command::Routing(r) => {
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => return fail(e.to_string()),
+            };
+            return match rt.block_on(routing::run(r, &repo_root())) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            };
+        }
+        Command::Federation(f) => {
+            return match federation::run_bench(f, &repo_root()) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    };
     let root = repo_root();
     let work = a.work_dir.clone().unwrap_or_else(|| root.join("target/bench"));
     if let Err(e) = std::fs::create_dir_all(&work) {
@@ -405,8 +435,8 @@ fn main() -> ExitCode {
     let _ = writeln!(t, "|---|---|---|");
     let _ = writeln!(
         t,
-        "| Atalaya ingest{} (parse, validate, store, audit, correlation index, warninglists) | **{} objects/s** ({} in {:.2} s; {:.1} s CPU, of which stream parsing {:.2} s wall) | ≥ 100,000 objects/s |",
-        if a.reader_thread { ", parsing on a reader thread" } else { "" },
+        "| Atalaya ingest{} (parse, validate, store, audit, correlation index, warninglists) | **{} objects/s** ({} in {:.2} s; {:.1} s CPU, stream parsing {:.2} s, on the reader thread unless --inline-parse) | ≥ 100,000 objects/s |",
+        if a.inline_parse { ", parsing between batches (--inline-parse)" } else { "" },
         thousands(atalaya_rate as u64),
         thousands(stored),
         ing.elapsed.as_secs_f64(),
@@ -445,9 +475,31 @@ fn main() -> ExitCode {
         let _ = writeln!(t, "| correlation lookups, same index, 2 threads | **{} lookups/s** | |", thousands(rate(c.lookups, c.two_threads) as u64));
         let _ = writeln!(
             t,
+            "| correlation lookups, 1 thread, index compacted (as after a restart's catch-up; compaction {:.2} s) | **{} lookups/s** | ≥ 1,000,000 lookups/s |",
+            c.compact.as_secs_f64(),
+            thousands(rate(c.lookups, c.compacted) as u64)
+        );
+        let _ = writeln!(
+            t,
             "| correlation index build / size | {} values/s; {:.0} MiB (the index's own estimate) | |",
             thousands(rate(c.values, c.build) as u64),
             mib(c.index_bytes as u64)
+        );
+        let total: f64 = c.breakdown.iter().map(|b| b.2).sum();
+        let _ = writeln!(
+            t,
+            "| lookup time by query class (separate pass, each lookup timed) | {} | |",
+            c.breakdown
+                .iter()
+                .map(|(class, n, secs, m)| format!(
+                    "{class}: {:.0} % of lookups, {:.0} % of time, {:.2} µs each, {:.1} matches",
+                    100.0 * *n as f64 / c.breakdown.iter().map(|b| b.1).sum::<u64>().max(1) as f64,
+                    100.0 * secs / total.max(1e-12),
+                    1e6 * secs / (*n).max(1) as f64,
+                    *m as f64 / (*n).max(1) as f64
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
         );
     }
     let _ = writeln!(
@@ -482,8 +534,8 @@ fn main() -> ExitCode {
         if a.objects != 1_000_000 || a.input.is_some() {
             name += &format!("-{}", short(ing.objects));
         }
-        if a.reader_thread {
-            name += "-reader-thread";
+        if a.inline_parse {
+            name += "-inline-parse";
         }
         name += ".md";
         let path = dir.join(name);

@@ -16,6 +16,8 @@ pub struct FileConfig {
     pub auth: AuthSection,
     #[serde(default)]
     pub log: LogSection,
+    #[serde(default)]
+    pub incidents: crate::incidents::IncidentsSection,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -113,6 +113,61 @@ impl Sink {
     }
 }
 
+/// What the reader thread of `atalaya import` hands to the import loop, in file order.
+enum Read {
+    /// Objects, and the bytes read so far over all files (progress).
+    Batch(Vec<serde_json::Value>, u64),
+    /// A file is done: bytes read so far.
+    Progress(u64),
+    /// A parse error in a file (reported at the end; the rest of the file is still read).
+    Error(String),
+    /// A file could not be opened: the import stops.
+    Fatal(String),
+}
+
+/// Streams every file in batches of `batch_size` (a multi-GB file is never held in memory).
+/// Stops when the import loop hangs up.
+fn read_files(files: &[PathBuf], batch_size: usize, tx: &tokio::sync::mpsc::Sender<Read>) {
+    let mut done_bytes = 0u64;
+    for file in files {
+        let f = match std::fs::File::open(file) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = tx.blocking_send(Read::Fatal(format!("{}: {e}", file.display())));
+                return;
+            }
+        };
+        let mut stream = atalaya_stix::object::ObjectStream::new(BufReader::with_capacity(1 << 20, f));
+        let mut batch = Vec::with_capacity(batch_size);
+        loop {
+            let item = stream.next();
+            let end = item.is_none();
+            match item {
+                Some(Ok(v)) => batch.push(v),
+                Some(Err(e)) => {
+                    if tx.blocking_send(Read::Error(format!("{}: {e}", file.display()))).is_err() {
+                        return;
+                    }
+                }
+                None => {}
+            }
+            if batch.len() >= batch_size || (end && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                if tx.blocking_send(Read::Batch(full, done_bytes + stream.bytes_read())).is_err() {
+                    return;
+                }
+            }
+            if end {
+                break;
+            }
+        }
+        done_bytes += std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        if tx.blocking_send(Read::Progress(done_bytes)).is_err() {
+            return;
+        }
+    }
+}
+
 pub async fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     if args.batch_size == 0 || args.batch_size > 100_000 {
         return Err(Failure("--batch-size: must be between 1 and 100000".into()));
@@ -140,33 +195,31 @@ pub async fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let mut report = ImportReport::default();
     let mut errors: Vec<String> = vec![];
     let mut index = 0u64;
-    let mut done_bytes = 0u64;
-    for file in &files {
-        let f = std::fs::File::open(file).map_err(|e| Failure(format!("{}: {e}", file.display())))?;
-        let mut stream = atalaya_stix::object::ObjectStream::new(BufReader::with_capacity(1 << 20, f));
-        let mut batch = Vec::with_capacity(args.batch_size);
-        loop {
-            let item = stream.next();
-            let end = item.is_none();
-            match item {
-                Some(Ok(v)) => batch.push(v),
-                Some(Err(e)) => errors.push(format!("{}: {e}", file.display())),
-                None => {}
-            }
-            if batch.len() >= args.batch_size || (end && !batch.is_empty()) {
+    // The files are parsed on a thread of their own, overlapped with the import of the batch
+    // before (two batches ahead at most: memory stays bounded).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Read>(2);
+    let batch_size = args.batch_size;
+    let reader = std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || read_files(&files, batch_size, &tx))
+        .map_err(|e| Failure(format!("starting the reader thread: {e}")))?;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Read::Batch(batch, pos) => {
                 let n = batch.len() as u64;
-                let r = sink.send(std::mem::take(&mut batch), index).await?;
+                let r = sink.send(batch, index).await?;
                 index += n;
                 report.merge(r);
-                bar.set_position(done_bytes + stream.bytes_read());
+                bar.set_position(pos);
                 bar.set_message(format!("{} stored, {} rejected", report.stored + report.updated, report.rejected));
             }
-            if end {
-                break;
-            }
+            Read::Progress(pos) => bar.set_position(pos),
+            Read::Error(e) => errors.push(e),
+            Read::Fatal(e) => return Err(Failure(e)),
         }
-        done_bytes += std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-        bar.set_position(done_bytes);
+    }
+    if reader.join().is_err() {
+        return Err(Failure("the reader thread failed".into()));
     }
     bar.finish_and_clear();
     if args.json {

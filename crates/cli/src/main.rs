@@ -1,7 +1,11 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
+mod backup;
 mod config;
+mod incidents;
 mod intel;
 mod misp;
+mod peer;
+mod taxii;
 
 use atalaya_model::Role;
 use atalaya_services::{ServiceConfig, ServiceError, Services};
@@ -43,6 +47,22 @@ enum Command {
     /// MISP: import events, feeds and indicator lists; export the node's data as a MISP feed.
     #[command(subcommand)]
     Misp(misp::MispCommand),
+    /// Cross-border incident cases on a running node: create, list, show, route, notify, ack.
+    #[command(subcommand)]
+    Incident(incidents::IncidentCommand),
+    /// CSV event feeds: import (parse, route to state/constituency, de-duplicate, store).
+    #[command(subcommand)]
+    Feed(incidents::FeedCommand),
+    /// Federation peers: add (peer request), list, show, accept, reject, remove; retract objects.
+    #[command(subcommand)]
+    Peer(peer::PeerCommand),
+    /// TAXII 2.1 client (pull, push, scheduled feeds) and the collections this node serves.
+    #[command(subcommand)]
+    Taxii(taxii::TaxiiCommand),
+    /// Write a consistent backup (.tar.gz) of a node on SQLite, while it runs.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory (then checks the audit log).
+    Restore(backup::RestoreArgs),
 }
 
 /// Where the node's data lives (shared by every command).
@@ -180,6 +200,7 @@ pub(crate) fn load(args: &NodeArgs) -> Result<Loaded, Failure> {
     if let Some(n) = a.login_max_failures_per_user { service.login_max_failures_per_user = n; }
     if let Some(n) = a.login_max_failures_per_source { service.login_max_failures_per_source = n; }
     if let Some(s) = a.login_window_secs { service.login_window = Duration::from_secs(s); }
+    incidents::configure(&mut service, &file.incidents, &args.data_dir)?;
     let database = args.database.clone().or_else(|| file.database.clone());
     Ok(Loaded { data_dir: args.data_dir.clone(), database, service, file })
 }
@@ -248,6 +269,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export(args) => intel::export(args).await,
         Command::Warninglists(cmd) => intel::warninglists(cmd).await,
         Command::Misp(cmd) => misp::run(cmd).await,
+        Command::Incident(cmd) => incidents::incident(cmd).await,
+        Command::Feed(cmd) => incidents::feed(cmd).await,
+        Command::Peer(cmd) => peer::run(cmd).await,
+        Command::Taxii(cmd) => taxii::run(cmd).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
         Command::Node(NodeCommand::Show { node }) => {
             let l = load(&node)?;
             init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);
@@ -292,6 +319,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Failure(format!("--listen: cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
     let info = svc.node_info().await?;
+    // Federation: the base URL other nodes reach this node at (behind a TLS proxy in production).
+    let public_url = std::env::var("ATALAYA_PUBLIC_URL").unwrap_or_else(|_| format!("http://{bound}"));
+    svc.federation_start(&public_url);
     println!("atalaya listening on http://{bound}");
     println!("node fingerprint: {}", info.fingerprint);
     if svc.store.user_list(None).await.map(|u| u.is_empty()).unwrap_or(false) {
@@ -301,8 +331,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         );
     }
     tracing::info!(%bound, database = info.database, "node started");
+    let background = atalaya_services::incidents::spawn_background(svc.clone());
     let store = svc.store.clone();
     atalaya_api::serve(listener, svc, http, shutdown_signal()).await.map_err(|e| Failure(format!("server error: {e}")))?;
+    background.abort();
     store.close().await;
     tracing::info!("node stopped");
     Ok(ExitCode::SUCCESS)

@@ -210,6 +210,44 @@ fn reverse_labels(d: &str) -> String {
     out
 }
 
+/// A reversed-label name built without a heap allocation when it fits
+/// (every valid domain name does: at most 253 bytes).
+enum RevName {
+    Stack([u8; 256], usize),
+    Heap(String),
+}
+
+impl RevName {
+    fn new(d: &str) -> RevName {
+        let b = d.as_bytes();
+        if b.len() > 256 {
+            return RevName::Heap(reverse_labels(d));
+        }
+        let mut buf = [0u8; 256];
+        let mut n = 0;
+        for (i, label) in b.rsplit(|&c| c == b'.').enumerate() {
+            if i > 0 {
+                buf[n] = b'.';
+                n += 1;
+            }
+            buf[n..n + label.len()].copy_from_slice(label);
+            n += label.len();
+        }
+        RevName::Stack(buf, n)
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            RevName::Stack(b, n) => &b[..*n],
+            RevName::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// Ancestors kept on the stack by a domain lookup (more spill to the heap).
+const STACK_LABELS: usize = 24;
+
 fn unreverse(rev: &[u8]) -> String {
     reverse_labels(&String::from_utf8_lossy(rev))
 }
@@ -582,10 +620,15 @@ impl CorrelationIndex {
         if limit == 0 {
             return out;
         }
+        if let Value::Domain(d) = v {
+            // Reversed on the stack: no allocation for the key.
+            self.lookup_domain(RevName::new(d).as_bytes(), v, limit, &mut out);
+            return out;
+        }
         match self.key(v) {
             Key::V4(a, p) => self.lookup_v4(a, p, limit, &mut out),
             Key::V6(a, p) => self.lookup_v6(a, p, limit, &mut out),
-            Key::Domain(rev) => self.lookup_domain(&rev, v, limit, &mut out),
+            Key::Domain(_) => unreachable!("domains are looked up above"),
             Key::Exact(fp) => {
                 if let Some(h) = self.exact.get(&fp) {
                     emit(
@@ -766,8 +809,7 @@ impl CorrelationIndex {
         }
     }
 
-    fn lookup_domain(&self, rev: &str, v: &Value, limit: usize, out: &mut Lookup) {
-        let bytes = rev.as_bytes();
+    fn lookup_domain(&self, bytes: &[u8], v: &Value, limit: usize, out: &mut Lookup) {
         let fp = fp_domain(&self.fpr, bytes);
         if !self.config.domain_hierarchy {
             if let Some(e) = self.domains.get(&fp) {
@@ -783,9 +825,27 @@ impl CorrelationIndex {
             return;
         }
         // Fingerprints of the ancestors, top-down; touch all their slots.
-        let ancestors: Vec<(usize, Fp)> = ancestor_ends(bytes)
-            .map(|end| (end, fp_domain(&self.fpr, &bytes[..end])))
-            .collect();
+        // (On the stack for names of up to STACK_LABELS labels.)
+        let mut anc_stack = [(0usize, Fp::default()); STACK_LABELS];
+        let mut anc_heap: Vec<(usize, Fp)> = Vec::new();
+        let mut n_anc = 0;
+        for end in ancestor_ends(bytes) {
+            let e = (end, fp_domain(&self.fpr, &bytes[..end]));
+            if n_anc < STACK_LABELS {
+                anc_stack[n_anc] = e;
+            } else {
+                if anc_heap.is_empty() {
+                    anc_heap.extend_from_slice(&anc_stack);
+                }
+                anc_heap.push(e);
+            }
+            n_anc += 1;
+        }
+        let ancestors: &[(usize, Fp)] = if n_anc <= STACK_LABELS {
+            &anc_stack[..n_anc]
+        } else {
+            &anc_heap
+        };
         black_box(
             ancestors
                 .iter()
@@ -795,9 +855,11 @@ impl CorrelationIndex {
         );
         // Walk the ancestors top-down; an absent name means nothing is
         // stored at or below it.
-        let mut parents: Vec<(usize, Handle)> = Vec::new();
+        let mut par_stack = [(0usize, EMPTY); STACK_LABELS];
+        let mut par_heap: Vec<(usize, Handle)> = Vec::new();
+        let mut n_par = 0;
         let mut reached = true;
-        for &(end, afp) in &ancestors {
+        for &(end, afp) in ancestors {
             match self.domains.get(&afp) {
                 None => {
                     reached = false;
@@ -805,7 +867,15 @@ impl CorrelationIndex {
                 }
                 Some(e) => {
                     if e.postings != EMPTY {
-                        parents.push((end, e.postings));
+                        if n_par < STACK_LABELS {
+                            par_stack[n_par] = (end, e.postings);
+                        } else {
+                            if par_heap.is_empty() {
+                                par_heap.extend_from_slice(&par_stack);
+                            }
+                            par_heap.push((end, e.postings));
+                        }
+                        n_par += 1;
                     }
                     if e.desc == 0 {
                         reached = false;
@@ -827,6 +897,11 @@ impl CorrelationIndex {
                 return;
             }
         }
+        let parents: &[(usize, Handle)] = if n_par <= STACK_LABELS {
+            &par_stack[..n_par]
+        } else {
+            &par_heap
+        };
         for &(end, h) in parents.iter().rev() {
             if !emit(
                 &self.arena,

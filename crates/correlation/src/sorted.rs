@@ -52,6 +52,14 @@ fn merge3<T: Ord + Copy>(
 ) {
     let (mut a, mut b, mut c) = (a.peekable(), b.peekable(), c.peekable());
     loop {
+        // Usually only one level has keys in the range (always after a
+        // compaction): drain it without comparisons.
+        match (a.peek().is_some(), b.peek().is_some(), c.peek().is_some()) {
+            (_, false, false) => return a.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
+            (false, true, false) => return b.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
+            (false, false, true) => return c.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
+            _ => {}
+        }
         let m = [a.peek(), b.peek(), c.peek()]
             .into_iter()
             .flatten()
@@ -248,6 +256,16 @@ impl<K: Radix> SortedSet<K> {
     /// returns false. Keys may be stale; the caller checks liveness.
     pub(crate) fn for_each_in(&self, lo: K, hi: K, f: impl FnMut(K) -> bool) {
         if lo > hi {
+            return;
+        }
+        if self.run.keys.is_empty() && self.pending.is_empty() {
+            // Compacted: one array.
+            let mut f = f;
+            for k in self.main.range(&lo, &hi) {
+                if !f(k) {
+                    return;
+                }
+            }
             return;
         }
         merge3(

@@ -228,6 +228,38 @@ fn domain_hierarchy() {
     );
 }
 
+/// Deep names (more labels than a lookup keeps on the stack) and names
+/// longer than any valid domain (built directly, not parsed) still match
+/// their parents, themselves and their subdomains.
+#[test]
+fn deep_and_overlong_domains() {
+    for (depth, label) in [(23usize, "a"), (24, "b"), (25, "c"), (40, "d"), (30, &"x".repeat(20)[..])] {
+        let mut i = idx();
+        let labels: Vec<String> = (0..depth).map(|k| format!("{label}{k}")).collect();
+        let name = |from: usize| labels[from..].join(".") + ".example";
+        // Stored: every ancestor from depth-1 labels up, with seq = number of labels.
+        for from in 0..depth {
+            i.insert((depth - from) as u64, &[Value::Domain(name(from))]);
+        }
+        let query = Value::Domain(format!("q.{}", name(0)));
+        let l = i.lookup(&query, 1000);
+        assert_eq!(l.matches.len(), depth, "depth {depth}");
+        // Parents, most specific first.
+        for (k, (seq, value, kind)) in l.matches.iter().enumerate() {
+            assert_eq!(*kind, MatchKind::ParentDomain);
+            assert_eq!(*seq, (depth - k) as u64);
+            assert_eq!(*value, Value::Domain(name(k)));
+        }
+        // The middle name: itself, its parents and its subdomains.
+        let mid = depth / 2;
+        let l = i.lookup(&Value::Domain(name(mid)), 1000);
+        let exact = l.matches.iter().filter(|m| m.2 == MatchKind::Exact).count();
+        let parents = l.matches.iter().filter(|m| m.2 == MatchKind::ParentDomain).count();
+        let subs = l.matches.iter().filter(|m| m.2 == MatchKind::Subdomain).count();
+        assert_eq!((exact, parents, subs), (1, depth - mid - 1, mid), "depth {depth}");
+    }
+}
+
 #[test]
 fn hierarchy_and_cidr_can_be_disabled() {
     let mut i = CorrelationIndex::new(Config {

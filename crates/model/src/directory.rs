@@ -32,8 +32,21 @@ macro_rules! string_newtype {
 macro_rules! vocab {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name { $( $(#[$vm])* #[serde(rename = $s)] $variant ),* }
+        // Written by hand: utoipa's derive does not see `rename` values passed through a macro
+        // and would publish the Rust variant names instead of the wire values.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($s),*]))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> { std::borrow::Cow::Borrowed(stringify!($name)) }
+        }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
@@ -486,6 +499,7 @@ pub struct Organisation {
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
     pub name: Name,
+    #[schema(min_items = 1)]
     pub roles: Vec<ContactRole>,
     #[serde(default)]
     pub email: Option<Email>,
@@ -533,6 +547,7 @@ pub struct PgpKeySummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContactBody {
     pub name: Name,
+    #[schema(min_items = 1)]
     pub roles: Vec<ContactRole>,
     pub email: Option<Email>,
     pub phone: Option<Phone>,

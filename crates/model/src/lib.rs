@@ -6,6 +6,7 @@
 
 pub mod country;
 pub mod directory;
+pub mod incident;
 pub mod error;
 pub mod role;
 pub mod time_util;

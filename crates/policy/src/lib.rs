@@ -286,5 +286,210 @@ pub fn allowed(subject: &Subject, access: Access, target: &Target<'_>) -> bool {
     decide(subject, access, target).allowed()
 }
 
+/// Federation egress: may an item (object version or directory entry, described by `meta`) go
+/// to `peer`? The peer qualifies itself, or relays for a node that qualifies; TLP:AMBER+STRICT
+/// only to nodes hosting an organisation named explicitly, TLP:RED only to nodes hosting a named
+/// individual's organisation (docs/federation.md §9). Every outbound path asks this.
+pub fn may_federate(meta: &atalaya_federation::ItemMeta, peer: &atalaya_federation::PeerInfo) -> bool {
+    atalaya_federation::is_recipient(meta, peer)
+}
+
+/// The peers an item goes to (each through [`may_federate`]), sorted.
+pub fn federation_recipients(meta: &atalaya_federation::ItemMeta, peers: &[atalaya_federation::PeerInfo]) -> Vec<atalaya_federation::NodeId> {
+    let mut out: Vec<_> = peers.iter().filter(|p| may_federate(meta, p)).map(|p| p.node.clone()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod federation_tests {
+    use super::*;
+    use atalaya_federation::{Distribution, ItemMeta, NamedUser, NodeId, OrgId, PeerInfo, UserId};
+
+    fn node(i: u8) -> NodeId {
+        let key = ed25519_dalek_key(i);
+        NodeId::parse(&key).expect("node id")
+    }
+    fn ed25519_dalek_key(i: u8) -> String {
+        // Any 32 bytes spell a node id; the egress rule does not check keys.
+        use std::fmt::Write;
+        let mut b = [0u8; 32];
+        b[0] = i;
+        let mut s = String::new();
+        let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let bytes: Vec<u8> = b.to_vec();
+        for chunk in bytes.chunks(3) {
+            let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+            let k = chunk.len() + 1;
+            for j in 0..4 {
+                if j < k {
+                    let _ = s.write_char(table[((n >> (18 - 6 * j)) & 63) as usize] as char);
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        s
+    }
+    fn org(i: u128) -> OrgId {
+        OrgId(Uuid::from_u128(i))
+    }
+
+    #[test]
+    fn egress_follows_tlp_and_distribution() {
+        let uy: CountryCode = "UY".parse().expect("UY");
+        let ar: CountryCode = "AR".parse().expect("AR");
+        let owner = org(1);
+        let b = PeerInfo::new(node(2), Some(uy.clone()), vec![org(2)], vec![]);
+        let c = PeerInfo::new(node(3), Some(ar), vec![org(3)], vec![]);
+        let peers = vec![b.clone(), c.clone()];
+        let meta = |tlp, distribution| ItemMeta { tlp, owner_org: owner, distribution };
+        // GREEN to the network: everyone.
+        assert_eq!(federation_recipients(&meta(Tlp::Green, Distribution::network()), &peers).len(), 2);
+        // AMBER to a state: only that state's node.
+        assert_eq!(federation_recipients(&meta(Tlp::Amber, Distribution::states([uy])), &peers), vec![node(2)]);
+        // AMBER+STRICT: never expanded from the network; only the named organisation's node.
+        assert!(federation_recipients(&meta(Tlp::AmberStrict, Distribution::network()), &peers).is_empty());
+        assert_eq!(federation_recipients(&meta(Tlp::AmberStrict, Distribution::orgs([org(3)])), &peers), vec![node(3)]);
+        // RED: only the node of a named individual's organisation.
+        assert!(federation_recipients(&meta(Tlp::Red, Distribution::network()), &peers).is_empty());
+        let named = Distribution::named_users([NamedUser { org: org(2), user: UserId(Uuid::from_u128(9)) }]);
+        assert!(may_federate(&meta(Tlp::Red, named.clone()), &b));
+        assert!(!may_federate(&meta(Tlp::Red, named), &c));
+        // Owner-only distribution: nobody.
+        assert!(federation_recipients(&meta(Tlp::Clear, Distribution::own_org()), &peers).is_empty());
+    }
+}
+
+/// The access-relevant facts of an incident case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAccess<'a> {
+    pub tlp: Tlp,
+    pub reporting_org: Uuid,
+    /// Organisations taking part (notified states' organisations).
+    pub participants: &'a [Uuid],
+}
+
+/// What is done to an incident case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseAction {
+    /// See the case (lists, reads, timeline, attachments).
+    Read,
+    /// Change the core fields (title, classification, severity, TLP, phase) or notify more
+    /// organisations: the reporting organisation only.
+    EditCore,
+    /// Add timeline entries, tasks, observables, attachments: any participant.
+    Contribute,
+    /// Change the participation status of `participant_org`: that organisation only.
+    UpdateStatus { participant_org: Uuid },
+}
+
+fn acts_on_cases(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Analyst | Role::DutyOfficer | Role::LawEnforcement)
+}
+
+/// Incident cases. Participants' organisations (and the reporting one) see a case per its TLP:
+/// TLP:CLEAR anyone; TLP:GREEN every user of a participating organisation; TLP:AMBER and
+/// TLP:AMBER+STRICT their users with need-to-know; TLP:RED only their administrators and duty
+/// officers. Only the reporting organisation edits core fields and notifies; each participating
+/// organisation updates its own status; every participant contributes (analyst-level roles).
+pub fn decide_case(subject: &Subject, action: CaseAction, case: &CaseAccess<'_>) -> Decision {
+    let p = match subject {
+        Subject::Operator => return Decision::Allow,
+        Subject::Anonymous => {
+            return Decision::from_bool(action == CaseAction::Read && case.tlp == Tlp::Clear, "this case is not shared with you")
+        }
+        Subject::User(p) => p,
+    };
+    let member = p.org_id == case.reporting_org || case.participants.contains(&p.org_id);
+    let reads = case.tlp == Tlp::Clear
+        || (member
+            && match case.tlp {
+                Tlp::Clear | Tlp::Green => true,
+                Tlp::Amber | Tlp::AmberStrict => has_need_to_know(p.role),
+                Tlp::Red => matches!(p.role, Role::Admin | Role::DutyOfficer),
+            });
+    match action {
+        CaseAction::Read => Decision::from_bool(reads, "this case is not shared with you"),
+        CaseAction::EditCore => Decision::from_bool(
+            reads && p.org_id == case.reporting_org && acts_on_cases(p.role),
+            "only the reporting organisation's analysts change the case or notify others",
+        ),
+        CaseAction::Contribute => Decision::from_bool(
+            reads && member && acts_on_cases(p.role),
+            "only participants' analysts add to a case",
+        ),
+        CaseAction::UpdateStatus { participant_org } => Decision::from_bool(
+            reads && p.org_id == participant_org && case.participants.contains(&participant_org) && acts_on_cases(p.role),
+            "each participating organisation changes only its own status",
+        ),
+    }
+}
+
+/// Notification egress: an exercise case is never sent to a real contact, only to the
+/// addresses named as taking part in the exercise. Holds for every subject, the node itself
+/// included.
+pub fn may_notify(exercise: bool, recipient_in_exercise: bool) -> Decision {
+    Decision::from_bool(!exercise || recipient_in_exercise, "exercise cases are only sent to the exercise's own recipients")
+}
+
+#[cfg(test)]
+mod incident_tests {
+    use super::*;
+
+    fn user(org: Uuid, role: Role) -> Subject {
+        Subject::User(Principal {
+            user_id: Uuid::new_v4(),
+            username: "u".into(),
+            org_id: org,
+            org_kind: OrgKind::NationalCsirt,
+            org_country: None,
+            role,
+            home_org: false,
+            groups: vec![],
+        })
+    }
+
+    #[test]
+    fn case_rules() {
+        let (a, b, c, x) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let parts = [b, c];
+        let case = |tlp| CaseAccess { tlp, reporting_org: a, participants: &parts };
+        let amber = case(Tlp::Amber);
+        for (who, role, read) in [(a, Role::Analyst, true), (b, Role::ReadOnly, true), (b, Role::Auditor, false), (x, Role::Admin, false)] {
+            assert_eq!(decide_case(&user(who, role), CaseAction::Read, &amber).allowed(), read, "{role:?}");
+        }
+        assert!(!decide_case(&Subject::Anonymous, CaseAction::Read, &amber).allowed());
+        assert!(decide_case(&Subject::Anonymous, CaseAction::Read, &case(Tlp::Clear)).allowed());
+        assert!(decide_case(&user(x, Role::Analyst), CaseAction::Read, &case(Tlp::Clear)).allowed());
+        assert!(!decide_case(&user(x, Role::Analyst), CaseAction::Contribute, &case(Tlp::Clear)).allowed());
+        assert!(!decide_case(&user(x, Role::Analyst), CaseAction::Read, &case(Tlp::Green)).allowed());
+        assert!(decide_case(&user(b, Role::DutyOfficer), CaseAction::Read, &case(Tlp::Red)).allowed());
+        assert!(!decide_case(&user(b, Role::Analyst), CaseAction::Read, &case(Tlp::Red)).allowed());
+        // Core edits: reporting organisation only.
+        assert!(decide_case(&user(a, Role::Analyst), CaseAction::EditCore, &amber).allowed());
+        assert!(!decide_case(&user(b, Role::Admin), CaseAction::EditCore, &amber).allowed());
+        assert!(!decide_case(&user(a, Role::ReadOnly), CaseAction::EditCore, &amber).allowed());
+        // Status: each state its own.
+        let own = CaseAction::UpdateStatus { participant_org: b };
+        assert!(decide_case(&user(b, Role::DutyOfficer), own, &amber).allowed());
+        assert!(!decide_case(&user(c, Role::Admin), own, &amber).allowed());
+        assert!(!decide_case(&user(a, Role::Admin), own, &amber).allowed());
+        assert!(!decide_case(&user(a, Role::Admin), CaseAction::UpdateStatus { participant_org: a }, &amber).allowed());
+        // Contributions: any participant with an analyst-level role.
+        assert!(decide_case(&user(c, Role::Analyst), CaseAction::Contribute, &amber).allowed());
+        assert!(!decide_case(&user(c, Role::ReadOnly), CaseAction::Contribute, &amber).allowed());
+        assert!(decide_case(&Subject::Operator, CaseAction::EditCore, &amber).allowed());
+    }
+
+    #[test]
+    fn exercises_never_reach_real_contacts() {
+        assert!(may_notify(false, false).allowed());
+        assert!(!may_notify(true, false).allowed());
+        assert!(may_notify(true, true).allowed());
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -218,6 +218,16 @@ impl Services {
         const PAGE: i64 = 5000;
         // With a stop, the next version is usually the first of `own`: look at one row first.
         let mut limit = if stop.is_some() { 1 } else { PAGE };
+        // After a bulk catch-up (a restart over a big store), the index's ordered sets are merged
+        // into one array each: range scans (networks, subdomains) then search one level.
+        const COMPACT_AFTER: usize = 100_000;
+        let mut read = 0usize;
+        let compact = |read: usize| -> Result<()> {
+            if read >= COMPACT_AFTER {
+                self.intel.index.write().map_err(|_| ServiceError::Internal("index lock".into()))?.0.compact();
+            }
+            Ok(())
+        };
         loop {
             let mut page = self.store.stix_after(upto, limit, &[]).await?;
             limit = PAGE;
@@ -226,7 +236,11 @@ impl Services {
                 page.retain(|r| r.seq < s);
             }
             let stopped = page.len() < n;
-            let Some(last) = page.last().map(|r| r.seq) else { return Ok(upto) };
+            let Some(last) = page.last().map(|r| r.seq) else {
+                compact(read)?;
+                return Ok(upto);
+            };
+            read += page.len();
             let batch = index_values(page).await?;
             let mut idx = self.intel.index.write().map_err(|_| ServiceError::Internal("index lock".into()))?;
             for (seq, values) in &batch {
@@ -234,7 +248,9 @@ impl Services {
             }
             idx.1 = last;
             upto = last;
+            drop(idx);
             if stopped {
+                compact(read)?;
                 return Ok(upto);
             }
         }

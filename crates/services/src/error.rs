@@ -24,6 +24,9 @@ pub enum ServiceError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A remote server (TAXII feed, peer) failed, refused or timed out: one readable line.
+    #[error("remote {0}")]
+    Remote(String),
 }
 
 impl ServiceError {

@@ -43,6 +43,11 @@ impl NodeIdentity {
         NodeIdentity { signing }
     }
 
+    /// The signing key (federation: envelope and origin signatures).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
     pub fn verifying_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }

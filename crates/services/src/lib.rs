@@ -4,14 +4,20 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod correlate;
 pub mod directory;
 mod error;
+pub mod federation;
 pub mod identity;
+pub mod incidents;
+pub mod notify;
+pub mod routing;
 pub mod intel;
 pub mod misp;
 pub mod node;
 pub mod taxii;
+pub mod taxii_client;
 pub mod users;
 
 pub use error::ServiceError;
@@ -67,6 +73,8 @@ pub struct ServiceConfig {
     pub decay_speed: f64,
     /// Indicator decay: base score when the indicator states no `confidence`.
     pub decay_default_base: f64,
+    /// Incident coordination, routing data and notifications (`[incidents]`).
+    pub incidents: incidents::IncidentsConfig,
 }
 
 impl Default for ServiceConfig {
@@ -83,6 +91,7 @@ impl Default for ServiceConfig {
             decay_lifetime_days: 30.0,
             decay_speed: 0.5,
             decay_default_base: 50.0,
+            incidents: incidents::IncidentsConfig::default(),
         }
     }
 }

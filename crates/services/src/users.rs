@@ -56,6 +56,10 @@ impl Services {
     }
 
     async fn visible_user(&self, ctx: &Ctx, id: Uuid) -> Result<User> {
+        // Accounts are never public: an anonymous caller learns 401, not whether the id exists.
+        if matches!(ctx.subject, atalaya_policy::Subject::Anonymous) {
+            return Err(ServiceError::Unauthenticated("authentication required".into()));
+        }
         let u = self.store.user_get(id).await?.ok_or_else(|| ServiceError::NotFound(format!("user {id}")))?.user;
         if !allowed(&ctx.subject, Access::Read, &Target::User { user_id: u.id, org_id: u.organisation_id }) {
             return Err(ServiceError::NotFound(format!("user {id}")));

@@ -34,6 +34,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_taxii.sql"),
         postgres: include_str!("../migrations/postgres/0004_taxii.sql"),
     },
+    Migration {
+        version: 5,
+        name: "federation",
+        sqlite: include_str!("../migrations/sqlite/0005_federation.sql"),
+        postgres: include_str!("../migrations/postgres/0005_federation.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "taxii_feeds",
+        sqlite: include_str!("../migrations/sqlite/0006_taxii_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0006_taxii_feeds.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "incidents",
+        sqlite: include_str!("../migrations/sqlite/0007_incidents.sql"),
+        postgres: include_str!("../migrations/postgres/0007_incidents.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -115,9 +115,6 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<StixRecord> {
 /// per statement (statement journal), and every statement is a round trip to the driver.
 const CHUNK: usize = 2000;
 
-/// Page cache (64 MiB) and statement journals of the writer connection while storing objects.
-const SQLITE_WRITE_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
-
 /// Ids per ownership query.
 const OWNERS_CHUNK: usize = 1000;
 
@@ -159,14 +156,8 @@ impl Tx {
             return Ok(out);
         }
         let n = objects.len() as i64;
-        if self.backend == crate::Backend::Sqlite {
-            // Big batches: a page cache that holds a batch's pages (SQLite's default, 2 MB,
-            // spills dirty pages to the WAL in the middle of the transaction and writes hot index
-            // pages again and again), and statement journals of multi-row INSERTs in memory
-            // instead of temporary files. Connection settings, set on the one writer connection;
-            // durability (WAL, synchronous=FULL) is unchanged.
-            sqlx::query(SQLITE_WRITE_PRAGMAS).execute(self.conn()).await?;
-        }
+        // (The SQLite writer connection's page cache and statement journals are set up once,
+        // with its other pragmas: `SQLITE_WRITER_PRAGMAS` in lib.rs.)
         // Reserve n sequence numbers and n added_at ticks; the row locks serialise writers.
         let last_seq: i64 = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'stix_seq' RETURNING value")
             .bind(n)

@@ -135,8 +135,25 @@ impl TestNode {
     }
 
     fn spawn(&mut self) {
+        self.spawn_at("127.0.0.1:0");
+    }
+
+    /// Starts the server again on the same data AND the same address (federation peers keep
+    /// its URL), after `kill9` or `stop`.
+    pub fn restart_same_port(&mut self) {
+        self.kill9();
+        let listen = self.url.trim_start_matches("http://").to_string();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // The port may linger a moment after a kill.
+        while std::net::TcpListener::bind(&listen).is_err() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.spawn_at(&listen);
+    }
+
+    fn spawn_at(&mut self, listen: &str) {
         let mut cmd = Command::new(&self.bin);
-        cmd.arg("serve").args(self.store_args()).args(["--listen", "127.0.0.1:0"]).envs(self.env.clone());
+        cmd.arg("serve").args(self.store_args()).args(["--listen", listen]).envs(self.env.clone());
         cmd.env("ATALAYA_LOG", std::env::var("ATALAYA_TEST_LOG").unwrap_or_else(|_| "warn".into()));
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
         let mut child = cmd.spawn().expect("spawn atalaya serve");

@@ -9,9 +9,12 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod directory;
+mod incidents;
+pub mod federation;
 mod misp;
 mod stix;
 mod system;
+mod taxii_admin;
 mod users;
 mod warninglists;
 
@@ -51,6 +54,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(misp::manifest))
         .routes(routes!(misp::hashes))
         .routes(routes!(misp::event))
+        .routes(routes!(incidents::list, incidents::create))
+        .routes(routes!(incidents::statistics))
+        .routes(routes!(incidents::get, incidents::update))
+        .routes(routes!(incidents::add_observables))
+        .routes(routes!(incidents::routing))
+        .routes(routes!(incidents::notify))
+        .routes(routes!(incidents::status))
+        .routes(routes!(incidents::timeline, incidents::add_timeline))
+        .routes(routes!(incidents::add_task))
+        .routes(routes!(incidents::update_task))
+        .routes(routes!(incidents::add_attachment))
+        .routes(routes!(incidents::get_attachment))
+        .routes(routes!(incidents::outbox))
+        .routes(routes!(incidents::after_action))
+        .routes(routes!(incidents::advance_clock))
+        .routes(routes!(incidents::openpgp_key))
+        .routes(routes!(federation::list_peers, federation::add_peer))
+        .routes(routes!(federation::show_peer, federation::remove_peer))
+        .routes(routes!(federation::accept_peer))
+        .routes(routes!(federation::reject_peer))
+        .routes(routes!(federation::retract))
+        .routes(routes!(taxii_admin::list_collections, taxii_admin::create_collection))
+        .routes(routes!(taxii_admin::get_collection, taxii_admin::remove_collection))
+        .routes(routes!(taxii_admin::list_feeds, taxii_admin::create_feed))
+        .routes(routes!(taxii_admin::get_feed, taxii_admin::remove_feed))
+        .routes(routes!(taxii_admin::run_feed))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

@@ -118,6 +118,7 @@ pub async fn get_object(State(st): State<AppState>, Caller(ctx): Caller, Path(id
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// stix, csv or blocklist.
+    #[param(inline)]
     pub format: ExportFormat,
     /// Comma-separated STIX types.
     #[serde(rename = "type")]

@@ -160,8 +160,17 @@ fn page_head(page: &Page, capacity: usize) -> String {
     s
 }
 
+/// Nothing matched and nothing follows: the empty envelope `{}` (as medallion answers; TAXII
+/// 2.1 §3.7 makes every envelope property optional).
+fn empty(page: &Page) -> Option<Response> {
+    (page.items.is_empty() && !page.more).then(|| taxii_response(StatusCode::OK, "{}".into(), &[]))
+}
+
 /// An envelope (TAXII 2.1 §3.7) of stored object texts, copied without parsing.
 fn envelope(page: &Page) -> Response {
+    if let Some(r) = empty(page) {
+        return r;
+    }
     let mut s = page_head(page, page.objects.len() + 16);
     if !page.items.is_empty() {
         s.push_str(",\"objects\":[");
@@ -201,6 +210,9 @@ pub async fn manifest(State(st): State<AppState>, Taxii(ctx): Taxii, Path(cid): 
     let p = parse_params(q.as_deref(), OBJECT_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
     let page = st.services.taxii_read(&ctx, &a.collection, &filter_of(p, false)).await?;
+    if let Some(r) = empty(&page) {
+        return Ok(r);
+    }
     let mut s = page_head(&page, page.items.len() * 160);
     if !page.items.is_empty() {
         s.push_str(",\"objects\":");
@@ -220,6 +232,9 @@ pub async fn object_versions(State(st): State<AppState>, Taxii(ctx): Taxii, Path
     let p = parse_params(q.as_deref(), VERSIONS_PARAMS)?;
     let a = readable(&st, &ctx, &cid).await?;
     let page = st.services.taxii_versions(&ctx, &a.collection, &oid, &filter_of(p, false)).await?;
+    if let Some(r) = empty(&page) {
+        return Ok(r);
+    }
     let mut s = page_head(&page, page.items.len() * 40);
     if !page.items.is_empty() {
         let versions: Vec<&str> = page.items.iter().map(|i| i.version.as_str()).collect();

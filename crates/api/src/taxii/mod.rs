@@ -4,8 +4,8 @@
 //! name and password or with an API token, or `Bearer atl_…`), parse the filters naming the
 //! offending parameter, call one service, and write the answer — stored object JSON is copied
 //! into the envelope without being parsed. Errors are TAXII error messages. The operator's
-//! collection definitions are managed under `/api/v1/taxii/collections` (REST conventions).
-mod admin;
+//! collection definitions and remote feeds are managed under `/api/v1/taxii/` (REST, documented in
+//! the OpenAPI document: `crate::routes::taxii_admin`).
 mod handlers;
 
 use crate::AppState;
@@ -47,8 +47,6 @@ pub fn router() -> Router<AppState> {
     both("/taxii2/api/collections/{collection_id}/objects/{object_id}/versions/", get(handlers::object_versions));
     both("/taxii2/api/collections/{collection_id}/manifest/", get(handlers::manifest));
     r.route("/taxii2/{*rest}", any(handlers::not_found))
-        .route("/api/v1/taxii/collections", get(admin::list).post(admin::create))
-        .route("/api/v1/taxii/collections/{id}", get(admin::get).delete(admin::remove))
 }
 
 /// A TAXII error message (TAXII 2.1 §3.6.1).

@@ -9,8 +9,9 @@ CREATE TABLE warninglists (
 );
 ALTER TABLE stix_objects ADD COLUMN sighting_of TEXT;
 ALTER TABLE stix_objects ADD COLUMN sectors TEXT;
-CREATE INDEX stix_objects_sighting_of ON stix_objects(sighting_of);
-CREATE INDEX stix_objects_id ON stix_objects(stix_id);
+-- Only sightings have sighting_of: a partial index, untouched by every other insert. Lookups by
+-- stix_id use the UNIQUE (stix_id, version) index (stix_id is its prefix): no second index.
+CREATE INDEX stix_objects_sighting_of ON stix_objects(sighting_of) WHERE sighting_of IS NOT NULL;
 CREATE TABLE stix_search (
     seq BIGINT PRIMARY KEY,
     doc tsvector NOT NULL
