@@ -181,7 +181,7 @@ pub fn run_bench(a: FederationArgs, root: &Path) -> Result<String, String> {
         writeln!(f, "{}", indicator(i)).map_err(|e| e.to_string())?;
     }
     drop(f);
-    let token = run(&bin, &["token", "create", "--user", "bench"], &hub.dir, &[])?.trim().to_string();
+    let token = run(&bin, &["token", "create", "--user", "admin"], &hub.dir, &[])?.trim().to_string();
     eprintln!("publishing {} objects at node 0…", a.objects);
     let t0 = Instant::now();
     run(&bin, &["import", "--url", &hub.url, "--token", &token, file.to_str().unwrap_or_default()], &hub.dir, &[])?;
