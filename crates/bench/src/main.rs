@@ -6,6 +6,7 @@ mod federation;
 mod raw;
 mod routing;
 mod sys;
+mod taxii;
 
 use atalaya_services::intel::{ImportOptions, ImportReport};
 use atalaya_services::{Ctx, ServiceConfig, Services};
@@ -31,6 +32,8 @@ enum Command {
     Federation(federation::FederationArgs),
     /// Routing lookups/s, a 10,000-observable case, the CSV feed job (bench/run-routing).
     Routing(routing::RoutingArgs),
+    /// TAXII 2.1 load generator for Atalaya's high rates (bench/run-taxii).
+    Taxii(taxii::TaxiiArgs),
 }
 
 #[derive(Args)]
@@ -326,6 +329,19 @@ fn main() -> ExitCode {
             return match rt.block_on(routing::run(r, &repo_root())) {
                 Ok(report) => {
                     print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            };
+        }
+        Command::Taxii(t) => {
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => return fail(e.to_string()),
+            };
+            return match rt.block_on(taxii::run(t)) {
+                Ok(v) => {
+                    println!("{}", serde_json::to_string(&v).unwrap_or_default());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

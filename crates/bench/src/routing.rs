@@ -215,7 +215,58 @@ pub async fn run(a: RoutingArgs, root: &Path) -> Result<String, String> {
         report.rejected,
         rate / 630.0
     );
-    let _ = writeln!(out, "\npeak RSS: {} MiB", crate::sys::peak_rss() / (1024 * 1024));
     svc.store.close().await;
+    match raw_feed_insert(&work.join("node/atalaya.db"), &work.join("raw.db")) {
+        Ok((n, secs)) => {
+            let _ = writeln!(
+                out,
+                "| raw limit: the same {n} rows inserted by plain SQLite (one prepared statement, one transaction, same table and indexes, WAL + synchronous=FULL) | {secs:.3} s = {:.0} rows/s |\n| Atalaya end to end / raw insert alone | {:.2} |",
+                n as f64 / secs,
+                (report.rows as f64 / feed_s) / (n as f64 / secs)
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(out, "raw baseline failed: {e}");
+        }
+    }
+    let _ = writeln!(out, "\npeak RSS: {} MiB", crate::sys::peak_rss() / (1024 * 1024));
     Ok(out)
+}
+
+/// The raw limit of the feed's storage: the rows Atalaya stored, inserted again by plain SQLite
+/// into a fresh database with the same `feed_events` DDL (table and indexes copied).
+fn raw_feed_insert(atalaya_db: &Path, raw_db: &Path) -> Result<(usize, f64), String> {
+    use rusqlite::{Connection, OpenFlags};
+    let e = |e: rusqlite::Error| e.to_string();
+    let src = Connection::open_with_flags(atalaya_db, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(e)?;
+    let mut ddl = vec![];
+    let mut q = src.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'feed_events' AND sql IS NOT NULL ORDER BY type = 'table' DESC, rowid").map_err(e)?;
+    for s in q.query_map([], |r| r.get::<_, String>(0)).map_err(e)? {
+        ddl.push(s.map_err(e)?);
+    }
+    type R = (String, i64, String, String, Option<String>, Option<String>, String, String, i64);
+    let mut q = src.prepare("SELECT dedup_key, observed_at, kind, value, state, org_id, basis, source, imported_at FROM feed_events").map_err(e)?;
+    let rows: Vec<R> = q
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)))
+        .map_err(e)?
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
+    let _ = std::fs::remove_file(raw_db);
+    let mut c = Connection::open(raw_db).map_err(e)?;
+    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(e)?;
+    for d in &ddl {
+        c.execute_batch(d).map_err(e)?;
+    }
+    let t = Instant::now();
+    let tx = c.transaction().map_err(e)?;
+    {
+        let mut ins = tx
+            .prepare("INSERT INTO feed_events (dedup_key, observed_at, kind, value, state, org_id, basis, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (dedup_key) DO NOTHING")
+            .map_err(e)?;
+        for r in &rows {
+            ins.execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8]).map_err(e)?;
+        }
+    }
+    tx.commit().map_err(e)?;
+    Ok((rows.len(), t.elapsed().as_secs_f64()))
 }

@@ -57,6 +57,13 @@ async fn big_batch_in_parts_reports_and_indexes_like_one_write() {
     assert_eq!(count as usize, n + 2);
     assert_eq!(r.last_seq, max_seq);
     assert!(max_seq as usize <= total);
+    // The search words of every part are indexed (once per batch), for stored versions only:
+    // objects of the first, a middle and the last part; the duplicate is not indexed twice,
+    // both versions of indicator 20 are.
+    for (i, hits) in [(5usize, 1usize), (2600, 1), (5999, 1), (10, 1), (20, 2)] {
+        let seqs = svc.store.stix_search(&ip(i), 10).await.expect("search");
+        assert_eq!(seqs.len(), hits, "search {}: {seqs:?}", ip(i));
+    }
     // Correlations are listed against earlier imports only: none within one batch.
     assert!(r.correlations.is_empty(), "{:?}", r.correlations);
 

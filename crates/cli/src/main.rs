@@ -1,6 +1,7 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
 mod backup;
 mod config;
+mod evidence;
 mod incidents;
 mod intel;
 mod misp;
@@ -59,6 +60,9 @@ enum Command {
     /// TAXII 2.1 client (pull, push, scheduled feeds) and the collections this node serves.
     #[command(subcommand)]
     Taxii(taxii::TaxiiCommand),
+    /// Evidence records with a chain of custody: add, list, report, verify.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Write a consistent backup (.tar.gz) of a node on SQLite, while it runs.
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory (then checks the audit log).
@@ -273,6 +277,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Feed(cmd) => incidents::feed(cmd).await,
         Command::Peer(cmd) => peer::run(cmd).await,
         Command::Taxii(cmd) => taxii::run(cmd).await,
+        Command::Evidence(cmd) => evidence::run(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
         Command::Node(NodeCommand::Show { node }) => {

@@ -328,3 +328,44 @@ on_all_backends!(correlation_sightings_warninglists_search_sectors, |backend| as
     let b: Value = resp.json().await.expect("problem");
     assert_eq!(b["field"], "type", "{b}");
 });
+
+// `atalaya import` parses on a reader thread overlapped with the import: several files, several
+// batches per file, a rejected object and a broken file — indices, counts, errors and the exit
+// code are those of reading everything in order.
+on_all_backends!(import_streams_files_in_batches, |backend| async move {
+    let n = TestNode::start(bin(), backend).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = |i: usize| format!("indicator--{}", uuid_like(9000 + i));
+    let mut a = String::new();
+    for i in 0..7 {
+        // Object #4 has a broken pattern.
+        let pattern = if i == 4 { "[ipv4-addr:value = '198.51.100.4'".to_string() } else { format!("[ipv4-addr:value = '198.51.100.{i}']") };
+        a.push_str(&indicator(&id(i), Some(CLEAR), &pattern).to_string());
+        a.push('\n');
+    }
+    std::fs::write(dir.path().join("a.jsonl"), a).expect("write");
+    let b = format!("{}\n{{\"type\": \"indicator\", \"id\": \"{}\"", indicator(&id(7), Some(CLEAR), "[domain-name:value = 'example.org']"), id(8));
+    std::fs::write(dir.path().join("b.jsonl"), b).expect("write");
+    let out = n.cli(&["import", "--quiet", "--json", "--batch-size", "3", &dir.path().display().to_string()]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1), "a parse error exits 1: {report}");
+    assert_eq!((report["stored"].as_u64(), report["rejected"].as_u64()), (Some(7), Some(1)), "{report}");
+    let rej = &report["rejections"][0];
+    assert_eq!((rej["index"].as_u64(), rej["id"].as_str()), (Some(4), Some(id(4).as_str())), "{report}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("b.jsonl"), "{err}");
+    for i in [0, 3, 5, 6, 7] {
+        let (s, _) = n.get(&format!("/api/v1/stix/objects/{}", id(i)), Some(&n.admin_token)).await;
+        assert_eq!(s, 200, "{}", id(i));
+    }
+    let (s, _) = n.get(&format!("/api/v1/stix/objects/{}", id(4)), Some(&n.admin_token)).await;
+    assert_eq!(s, 404);
+    // Found by search right after the import.
+    let (s, hits) = n.get("/api/v1/stix/search?q=198.51.100.6", Some(&n.admin_token)).await;
+    assert_eq!(s, 200);
+    assert!(hits.to_string().contains(&id(6)), "{hits}");
+    // A missing input is one line and a non-zero exit.
+    let out = n.cli(&["import", "--quiet", &dir.path().join("absent.jsonl").display().to_string()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("absent.jsonl"));
+});

@@ -302,6 +302,17 @@ on_all_backends!(scheduled_feeds_and_admin, |backend| async move {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: --every:"), "{}", text(&out));
 
+    // A feed without a schedule is pulled on demand over REST: everything is already here.
+    let (s, v) = sink.post("/api/v1/taxii/feeds", Some(&t), &json!({"name": "manual", "url": api, "collection": coll, "token": source.admin_token})).await;
+    assert_eq!(s, 201, "{v}");
+    assert!(v["interval_secs"].is_null());
+    let (s, rep) = sink.post("/api/v1/taxii/feeds/manual/run", Some(&t), &json!({})).await;
+    assert_eq!(s, 200, "{rep}");
+    assert_eq!((rep["fetched"].as_u64(), rep["stored"].as_u64(), rep["skipped"].as_u64(), rep["error"].clone()), (Some(35), Some(0), Some(35), Value::Null), "{rep}");
+    let (s, _) = sink.post("/api/v1/taxii/feeds/nope/run", Some(&t), &json!({})).await;
+    assert_eq!(s, 404);
+    assert!(sink.cli(&["taxii", "feed", "remove", "manual"]).status.success());
+
     // Removal stops the schedule; the objects stay.
     let (s, _) = sink.call("DELETE", "/api/v1/taxii/feeds/dead", Some(&t), None).await;
     assert_eq!(s, 204);

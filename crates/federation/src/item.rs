@@ -402,11 +402,33 @@ pub fn verify_item(item: &Item, keys: &impl KeyLookup, now: OffsetDateTime) -> R
     let signer = item.signer();
     let known = keys.lookup(signer).ok_or_else(|| FedError::UnknownPeer { node: signer.to_string() })?;
     known.check_usable(now)?;
-    let key = signer.verifying_key()?;
+    let key = cached_verifying_key(signer)?;
     let sig = decode_signature(item.origin_signature(), "item.origin_signature")?;
     let bytes = item_signing_bytes(item)?;
     key.verify_strict(&bytes, &sig)
         .map_err(|_| FedError::BadSignature { what: "origin", signer: signer.to_string() })
+}
+
+/// The signer's decompressed public key; the last few are kept per thread (items of a batch
+/// mostly share one origin, and decompressing a point costs about as much as half a
+/// verification).
+fn cached_verifying_key(node: &NodeId) -> Result<ed25519_dalek::VerifyingKey, FedError> {
+    use std::cell::RefCell;
+    thread_local! {
+        static KEYS: RefCell<Vec<(NodeId, ed25519_dalek::VerifyingKey)>> = const { RefCell::new(Vec::new()) };
+    }
+    if let Some(k) = KEYS.with(|c| c.borrow().iter().find(|(n, _)| n == node).map(|(_, k)| *k)) {
+        return Ok(k);
+    }
+    let k = node.verifying_key()?;
+    KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 64 {
+            c.remove(0);
+        }
+        c.push((node.clone(), k));
+    });
+    Ok(k)
 }
 
 pub(crate) fn decode_signature(s: &str, field: &str) -> Result<ed25519_dalek::Signature, FedError> {

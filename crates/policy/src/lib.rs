@@ -493,3 +493,105 @@ mod incident_tests {
 
 #[cfg(test)]
 mod tests;
+
+// ---------------------------------------------------------------------------------------------
+// Evidence ([6/11]): records held for investigations, with a chain of custody.
+//
+// | who (in the owner or the current custodian organisation) | metadata + custody | content | add / hand over |
+// |---|---|---|---|
+// | law-enforcement                                          | yes | yes | yes |
+// | analyst, duty officer, admin                              | unless restricted | unless restricted | unless restricted |
+// | auditor                                                   | yes (to review custody) | no | no |
+// | partner, read-only, anyone else, anonymous               | no | no | no |
+// Restricted records (law-enforcement material) are for law-enforcement roles only. Only the
+// current custodian organisation hands a record over.
+
+/// What is being done to an evidence record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceAction {
+    /// Its description, hashes and chain of custody.
+    ReadRecord,
+    /// Its content (the bytes).
+    ReadContent,
+    /// Register new evidence for an organisation (`owner_org`).
+    Create,
+    /// Record a hand-over, release or disposal (current custodian only).
+    HandOver,
+}
+
+/// An evidence record as policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceAccess {
+    pub owner_org: Uuid,
+    pub custodian_org: Uuid,
+    pub restricted: bool,
+}
+
+pub fn decide_evidence(subject: &Subject, action: EvidenceAction, e: &EvidenceAccess) -> Decision {
+    let p = match subject {
+        Subject::Operator => return Decision::Allow,
+        Subject::Anonymous => return Decision::Deny("authentication required"),
+        Subject::User(p) => p,
+    };
+    let holder = p.org_id == e.custodian_org;
+    let member = p.org_id == e.owner_org || holder;
+    if !member {
+        return Decision::Deny("this evidence is held by another organisation");
+    }
+    let investigator = match p.role {
+        Role::LawEnforcement => true,
+        Role::Analyst | Role::DutyOfficer | Role::Admin => !e.restricted,
+        _ => false,
+    };
+    match action {
+        EvidenceAction::ReadRecord => Decision::from_bool(investigator || p.role == Role::Auditor, "your role may not see evidence records"),
+        EvidenceAction::ReadContent => Decision::from_bool(investigator, "your role may not open evidence"),
+        EvidenceAction::Create => Decision::from_bool(investigator && p.org_id == e.owner_org, "your role may not register evidence"),
+        EvidenceAction::HandOver => {
+            if !holder {
+                return Decision::Deny("only the current custodian organisation hands evidence over");
+            }
+            Decision::from_bool(investigator, "your role may not hand evidence over")
+        }
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    fn user(org: Uuid, role: Role) -> Subject {
+        Subject::User(Principal {
+            user_id: Uuid::new_v4(),
+            username: "u".into(),
+            org_id: org,
+            org_kind: OrgKind::NationalCsirt,
+            org_country: None,
+            role,
+            home_org: true,
+            groups: vec![],
+        })
+    }
+
+    #[test]
+    fn evidence_rules_follow_the_table() {
+        let (owner, custodian, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        for restricted in [false, true] {
+            let e = EvidenceAccess { owner_org: owner, custodian_org: custodian, restricted };
+            for role in Role::ALL {
+                for org in [owner, custodian, other] {
+                    let s = user(org, role);
+                    let member = org != other;
+                    let investigator = role == Role::LawEnforcement || (!restricted && matches!(role, Role::Analyst | Role::DutyOfficer | Role::Admin));
+                    let d = |a| decide_evidence(&s, a, &e).allowed();
+                    assert_eq!(d(EvidenceAction::ReadRecord), member && (investigator || role == Role::Auditor), "{role:?} read record");
+                    assert_eq!(d(EvidenceAction::ReadContent), member && investigator, "{role:?} read content");
+                    assert_eq!(d(EvidenceAction::Create), org == owner && investigator, "{role:?} create");
+                    assert_eq!(d(EvidenceAction::HandOver), org == custodian && investigator, "{role:?} hand over");
+                }
+            }
+            assert!(!decide_evidence(&Subject::Anonymous, EvidenceAction::ReadRecord, &e).allowed());
+            assert!(decide_evidence(&Subject::Operator, EvidenceAction::HandOver, &e).allowed());
+        }
+    }
+}

@@ -82,7 +82,7 @@ fn data_files(data_dir: &Path, skip: &Path) -> Result<Vec<PathBuf>> {
             }
             let rel = path.strip_prefix(data_dir).unwrap_or(&path);
             let name = rel.to_string_lossy();
-            if name == DB_NAME || name.starts_with("atalaya.db-") || name.ends_with(".restore-tmp") || name.contains(".backup-tmp") {
+            if name == DB_NAME || name.starts_with("atalaya.db-") || name.starts_with("evidence/tmp/") || name.ends_with(".restore-tmp") || name.contains(".backup-tmp") {
                 continue;
             }
             out.push(path);

@@ -35,6 +35,8 @@ pub const MAX_DECOMPRESSED: usize = 32 * 1024 * 1024;
 const SCAN_ROWS: i64 = 4000;
 /// Concurrent inbound requests per peer before answering 429 busy.
 const INBOUND_PER_PEER: usize = 2;
+/// Local object versions the signer takes per round (one transaction).
+const SIGN_ROWS: i64 = 5000;
 /// Periodic pull (also at start and after a gap).
 const PULL_EVERY: Duration = Duration::from_secs(60);
 /// Backoff cap (§15).
@@ -143,6 +145,9 @@ pub struct FedRuntime {
     http: reqwest::Client,
     relay: bool,
     started: std::sync::atomic::AtomicBool,
+    /// When each peer last pulled from us: while a peer pulls (initial sync, catch-up), we do
+    /// not push the same positions to it in parallel.
+    pulled_at: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 static RUNTIMES: OnceLock<Mutex<HashMap<String, Arc<FedRuntime>>>> = OnceLock::new();
@@ -255,6 +260,7 @@ impl Services {
                         .unwrap_or_default(),
                     relay,
                     started: std::sync::atomic::AtomicBool::new(false),
+                    pulled_at: Mutex::new(HashMap::new()),
                 })
             })
             .clone()
@@ -776,6 +782,7 @@ impl Services {
         let Message::PullRequest(req) = v.message else {
             return Err(FedError::Malformed { field: "kind".into(), reason: "expected pull_request".into() }.into());
         };
+        lock(&self.federation().pulled_at).insert(peer.node_id.clone(), std::time::Instant::now());
         let batch = self.build_batch(&peer, req.cursor.as_deref(), req.limit as usize).await?;
         let now = to_micros(self.now());
         let mut tx = self.store.begin().await?;
@@ -848,9 +855,25 @@ impl Services {
         let mut delivered: Vec<String> = Vec::new();
         let mut more = false;
         // 1. Object versions, in commit order.
-        let rows = self.store.fed_origins_after(s, SCAN_ROWS).await?;
+        // Read in steps of 2 × limit rows (most qualify), up to SCAN_ROWS when many are filtered out.
+        let step = ((limit as i64) * 2).min(SCAN_ROWS);
+        let mut rows: Vec<OriginRecord> = Vec::new();
+        let mut scanned_all = false;
+        let mut scan_from = s;
+        while (rows.len() as i64) < SCAN_ROWS {
+            let page = self.store.fed_origins_after(scan_from, step).await?;
+            let full = page.len() as i64 == step;
+            scan_from = page.last().map(|r| r.seq).unwrap_or(scan_from);
+            rows.extend(page);
+            if !full {
+                scanned_all = true;
+                break;
+            }
+            if rows.len() >= limit * 2 {
+                break;
+            }
+        }
         let mut chosen: Vec<OriginRecord> = Vec::new();
-        let mut scanned_all = rows.len() < SCAN_ROWS as usize;
         for r in rows {
             if chosen.len() >= limit {
                 scanned_all = false;
@@ -872,8 +895,10 @@ impl Services {
             chosen.push(r);
         }
         if !chosen.is_empty() {
-            let seqs: Vec<i64> = chosen.iter().map(|r| r.seq).collect();
-            let bodies: HashMap<i64, String> = self.store.stix_by_seq(&seqs).await?.into_iter().map(|r| (r.seq, r.body)).collect();
+            let lo = chosen.first().map(|r| r.seq).unwrap_or(0);
+            let hi = chosen.last().map(|r| r.seq).unwrap_or(0);
+            let wanted: HashSet<i64> = chosen.iter().map(|r| r.seq).collect();
+            let bodies: HashMap<i64, String> = self.store.fed_bodies_between(lo, hi).await?.into_iter().filter(|(q, _)| wanted.contains(q)).collect();
             for r in chosen {
                 let Some(body) = bodies.get(&r.seq) else { continue };
                 let Ok(object) = serde_json::from_str::<serde_json::Value>(body) else { continue };
@@ -994,32 +1019,58 @@ impl Services {
         let reject = |rejected: &mut Vec<ItemRejection>, i: usize, e: &FedError| {
             rejected.push(ItemRejection { index: i as u32, code: e.code().into(), message: e.to_string() });
         };
+        // Origin signatures are checked on every core, before the transaction (pure CPU).
+        let verdicts = verify_items_parallel(items, &dir, now).await;
         let mut tx = self.store.begin().await?;
         for p in &introduced {
             tx.fed_peer_put(p).await?;
         }
+        // What the database already knows about the batch's objects, in three queries (not
+        // three per item): recorded owners and versions, local objects, retraction subjects.
+        let ids: Vec<&str> = items
+            .iter()
+            .filter_map(|it| match it {
+                Item::ObjectVersion(o) => Some(o.stix_id.as_str()),
+                Item::Retraction(r) => Some(r.stix_id.as_str()),
+                _ => None,
+            })
+            .collect::<HashSet<&str>>()
+            .into_iter()
+            .collect();
+        let mut owners_in_batch: HashMap<String, String> = HashMap::new();
+        let mut known_versions: HashMap<(String, String), (String, String)> = HashMap::new();
+        for r in tx.fed_origins_for_ids(&ids).await? {
+            owners_in_batch.entry(r.stix_id.clone()).or_insert_with(|| r.origin.clone());
+            known_versions.insert((r.stix_id, r.version), (r.origin, r.signature));
+        }
+        let unowned: Vec<&str> = ids.iter().copied().filter(|id| !owners_in_batch.contains_key(*id)).collect();
+        let local_objects = if unowned.is_empty() { HashMap::new() } else { tx.stix_owners(&unowned).await? };
+        let mut with_events = tx.fed_event_subjects(&ids).await?;
         let mut rows: Vec<NewStixObject> = Vec::new();
         let mut pending: Vec<(OriginRecord, bool)> = Vec::new();
-        let mut owners_in_batch: HashMap<String, String> = HashMap::new();
         let mut applied = 0u64;
         let mut refused_count = 0u64;
         for (i, item) in items.iter().enumerate() {
-            if let Err(e) = fed::verify_item(item, &dir, now) {
-                reject(&mut rejected, i, &e);
-                continue;
+            match verdicts.get(i) {
+                Some(Ok(())) => {}
+                Some(Err(e)) => {
+                    reject(&mut rejected, i, e);
+                    continue;
+                }
+                None => {
+                    reject(&mut rejected, i, &FedError::Malformed { field: format!("items[{i}]"), reason: "could not be verified".into() });
+                    continue;
+                }
             }
             match item {
                 Item::ObjectVersion(o) => {
                     if o.origin == me {
                         continue;
                     }
-                    let mut owner = match owners_in_batch.get(&o.stix_id) {
-                        Some(x) => Some(x.clone()),
-                        None => tx.fed_owner_of(&o.stix_id).await?,
-                    };
+                    let mut owner = owners_in_batch.get(&o.stix_id).cloned();
                     if owner.is_none() {
                         // Published here (not yet signed) → we are the origin.
-                        if let Some(local) = tx.stix_owners(&[o.stix_id.as_str()]).await?.get(&o.stix_id) {
+                        if let Some(local) = local_objects.get(&o.stix_id) {
                             if local_orgs.contains(local) {
                                 owner = Some(me.to_string());
                             }
@@ -1034,8 +1085,8 @@ impl Services {
                         reject(&mut rejected, i, &FedError::NotOwner { what: o.stix_id.clone(), owner: me.to_string(), claimed: o.origin.to_string() });
                         continue;
                     }
-                    if let Some(existing) = tx.fed_origin(&o.stix_id, &o.version).await? {
-                        if existing.signature != o.origin_signature && existing.origin == o.origin.as_str() {
+                    if let Some((origin, signature)) = known_versions.get(&(o.stix_id.clone(), o.version.clone())) {
+                        if *signature != o.origin_signature && origin == o.origin.as_str() {
                             rejected.push(ItemRejection {
                                 index: i as u32,
                                 code: "conflict".into(),
@@ -1044,14 +1095,13 @@ impl Services {
                         }
                         continue;
                     }
-                    if pending.iter().any(|(r, _)| r.stix_id == o.stix_id && r.version == o.version) {
-                        continue;
-                    }
+                    known_versions.insert((o.stix_id.clone(), o.version.clone()), (o.origin.to_string(), o.origin_signature.clone()));
                     // Tombstones: retractions that arrived before the version.
                     let mut deleted = false;
                     let mut revoked = false;
                     let mut narrowed: Option<Distribution> = None;
-                    for ev in tx.fed_events_for(&o.stix_id).await? {
+                    let events = if with_events.contains(&o.stix_id) { tx.fed_events_for(&o.stix_id).await? } else { vec![] };
+                    for ev in events {
                         if ev.kind != "retraction" || ev.origin != o.origin.as_str() {
                             continue;
                         }
@@ -1118,10 +1168,7 @@ impl Services {
                     pending.push((rec, checked.revoked || revoked));
                 }
                 Item::Retraction(r) => {
-                    let owner = match owners_in_batch.get(&r.stix_id) {
-                        Some(x) => Some(x.clone()),
-                        None => tx.fed_owner_of(&r.stix_id).await?,
-                    };
+                    let owner = owners_in_batch.get(&r.stix_id).cloned();
                     let owner_id = owner.as_deref().and_then(|x| NodeId::parse(x).ok());
                     if let Err(e) = fed::check_ownership(item, owner_id.as_ref()) {
                         reject(&mut rejected, i, &e);
@@ -1140,6 +1187,7 @@ impl Services {
                         continue;
                     };
                     applied += 1;
+                    with_events.insert(r.stix_id.clone());
                     apply_retraction(&mut tx, r, &self_info).await?;
                 }
                 Item::DirectoryEntry(d) => {
@@ -1218,22 +1266,22 @@ impl Services {
             return Ok(0);
         }
         let outcomes = tx.stix_insert(rows, now).await?;
-        let mut n = 0;
+        let mut stored: Vec<OriginRecord> = Vec::with_capacity(pending.len());
         for ((mut rec, revoked), outcome) in pending.drain(..).zip(outcomes) {
             match outcome {
                 InsertOutcome::Stored(seq) => {
                     rec.seq = seq;
-                    tx.fed_origin_insert(&rec).await?;
                     if revoked {
                         tx.stix_mark_revoked(&rec.stix_id).await?;
                     }
-                    n += 1;
+                    stored.push(rec);
                 }
                 InsertOutcome::Duplicate => {}
             }
         }
+        tx.fed_origins_insert(&stored).await?;
         rows.clear();
-        Ok(n)
+        Ok(stored.len() as u64)
     }
 
     // ------------------------------------------------------------------ retractions by the origin
@@ -1370,12 +1418,12 @@ impl Services {
         if head <= signed {
             return Ok(progressed);
         }
-        let recs = self.store.stix_after(signed, 2000, &[]).await?;
+        let recs = self.store.stix_after(signed, SIGN_ROWS, &[]).await?;
         let Some(last) = recs.last().map(|r| r.seq) else { return Ok(progressed) };
         let orgs: HashSet<uuid::Uuid> = self.store.org_list(None).await?.into_iter().map(|o| o.id).collect();
         let me = self.node_id();
         let mut user_orgs: HashMap<uuid::Uuid, uuid::Uuid> = HashMap::new();
-        let mut signed_rows: Vec<OriginRecord> = Vec::new();
+        let mut to_sign = Vec::with_capacity(recs.len());
         for r in &recs {
             if !orgs.contains(&r.owner_org) {
                 continue;
@@ -1407,42 +1455,51 @@ impl Services {
                 network: doc.network,
                 named_users: named,
             };
-            let Ok(object) = serde_json::from_str::<serde_json::Value>(&r.body) else { continue };
-            let item = fed::sign_item(
-                self.signing_key(),
-                Item::ObjectVersion(ObjectVersion {
-                    origin: me.clone(),
-                    owner_org: OrgId(r.owner_org),
-                    stix_id: r.stix_id.clone(),
-                    version: r.version.clone(),
-                    tlp: r.tlp,
-                    distribution: distribution.clone(),
-                    object,
-                    origin_signature: String::new(),
-                }),
-            );
-            if item.validate().is_err() {
-                continue;
-            }
-            signed_rows.push(OriginRecord {
-                stix_id: r.stix_id.clone(),
-                version: r.version.clone(),
-                seq: r.seq,
-                origin: me.to_string(),
-                owner_org: r.owner_org,
-                tlp: tlp_rank(r.tlp),
-                distribution: serde_json::to_string(&distribution).map_err(|e| ServiceError::Internal(e.to_string()))?,
-                signature: item.origin_signature().to_string(),
-                received_from: None,
-                narrowed: None,
-                retracted: false,
-                deleted: false,
-            });
+            to_sign.push((r.seq, r.owner_org, r.stix_id.clone(), r.version.clone(), r.tlp, distribution, r.body.clone()));
         }
+        // Ed25519 + canonical JSON per version: on every core, off the async workers.
+        let key = self.signing_key().clone();
+        let me2 = me.clone();
+        let signed_rows: Vec<OriginRecord> = tokio::task::spawn_blocking(move || {
+            par_map(&to_sign, |(seq, owner_org, stix_id, version, tlp, distribution, body)| {
+                let object = serde_json::from_str::<serde_json::Value>(body).ok()?;
+                let item = fed::sign_item(
+                    &key,
+                    Item::ObjectVersion(ObjectVersion {
+                        origin: me2.clone(),
+                        owner_org: OrgId(*owner_org),
+                        stix_id: stix_id.clone(),
+                        version: version.clone(),
+                        tlp: *tlp,
+                        distribution: distribution.clone(),
+                        object,
+                        origin_signature: String::new(),
+                    }),
+                );
+                item.validate().ok()?;
+                Some(OriginRecord {
+                    stix_id: stix_id.clone(),
+                    version: version.clone(),
+                    seq: *seq,
+                    origin: me2.to_string(),
+                    owner_org: *owner_org,
+                    tlp: tlp_rank(*tlp),
+                    distribution: serde_json::to_string(distribution).ok()?,
+                    signature: item.origin_signature().to_string(),
+                    received_from: None,
+                    narrowed: None,
+                    retracted: false,
+                    deleted: false,
+                })
+            })
+            .into_iter()
+            .flatten()
+            .collect()
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("signer: {e}")))?;
         let mut tx = self.store.begin().await?;
-        for rec in &signed_rows {
-            tx.fed_origin_insert(rec).await?;
-        }
+        tx.fed_origins_insert(&signed_rows).await?;
         tx.meta_set("fed.signed_seq", &last.to_string()).await?;
         tx.commit().await?;
         progressed |= !signed_rows.is_empty();
@@ -1541,6 +1598,12 @@ impl Services {
                 }
             }
             let mut sent_any = false;
+            let peer_pulling = lock(&rt.pulled_at).get(&node).is_some_and(|t| t.elapsed() < Duration::from_secs(1));
+            if peer_pulling {
+                // The peer is pulling (initial sync or catch-up): let it; push afterwards.
+                let _ = tokio::time::timeout(Duration::from_millis(500), notified).await;
+                continue;
+            }
             if !failed {
                 match self.push_once(&peer).await {
                     Ok(sent) => sent_any = sent,
@@ -1633,6 +1696,34 @@ struct Batch {
     more: bool,
     /// STIX ids of the object versions in the batch.
     delivered: Vec<String>,
+}
+
+/// Checks the origin signature of every item (§8.5), on all cores: the items are split in
+/// one chunk per core and verified on blocking threads. Pure CPU, outside any transaction.
+async fn verify_items_parallel(items: &[Item], dir: &PeerDirectory, now: time::OffsetDateTime) -> Vec<std::result::Result<(), FedError>> {
+    if items.len() < 64 {
+        return items.iter().map(|it| fed::verify_item(it, dir, now)).collect();
+    }
+    let owned: Vec<Item> = items.to_vec();
+    let dir = dir.clone();
+    let n = items.len();
+    tokio::task::spawn_blocking(move || par_map(&owned, |it| fed::verify_item(it, &dir, now)))
+        .await
+        .unwrap_or_else(|_| (0..n).map(|_| Err(FedError::Malformed { field: "items".into(), reason: "verification failed".into() })).collect())
+}
+
+/// `f` over `xs` on one scoped thread per core, results in order.
+fn par_map<T: Sync, R: Send>(xs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    if cores == 1 || xs.len() < 64 {
+        return xs.iter().map(&f).collect();
+    }
+    let chunk = xs.len().div_ceil(cores);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = xs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
 }
 
 fn node_audit(node: &NodeId, source: &str, action: &str, detail: serde_json::Value) -> NewAuditEntry {

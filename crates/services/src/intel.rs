@@ -419,8 +419,15 @@ impl Services {
         let mut not_owner: Vec<(u64, String)> = vec![];
         let mut first_seq = 0;
         let mut new_ids = std::collections::HashSet::new();
+        // Search words of the stored versions: indexed once for the whole batch, before the
+        // commit (the full-text index writes one segment per statement).
+        let mut search: Vec<(i64, String)> = vec![];
+        let t0 = std::time::Instant::now();
+        let (mut tw, mut to, mut ti) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::time::Duration::ZERO);
         while let Some(checks) = pending.take() {
+            let tt = std::time::Instant::now();
             let done = checks.wait().await?;
+            tw += tt.elapsed();
             pending = parts.next().map(&mut start);
             let mut checked: Vec<Checked> = Vec::with_capacity(done.len());
             for outcome in done {
@@ -442,7 +449,10 @@ impl Services {
             let owners: HashMap<String, Uuid> = {
                 let mut seen = std::collections::HashSet::with_capacity(checked.len());
                 let ids: Vec<&str> = checked.iter().map(|o| o.id.as_str()).filter(|id| seen.insert(*id)).collect();
-                tx.stix_owners(&ids).await?
+                let tt = std::time::Instant::now();
+                let r = tx.stix_owners(&ids).await?;
+                to += tt.elapsed();
+                r
             };
             let mut rows = Vec::with_capacity(checked.len());
             let kept_from = kept.len();
@@ -470,7 +480,16 @@ impl Services {
                 });
                 kept.push(o);
             }
-            let part_outcomes = tx.stix_insert(&rows, now).await?;
+            let tt = std::time::Instant::now();
+            let part_outcomes = tx.stix_insert_rows(&rows, now).await?;
+            ti += tt.elapsed();
+            for (row, outcome) in rows.iter_mut().zip(part_outcomes.iter()) {
+                if let InsertOutcome::Stored(seq) = outcome {
+                    if !row.search_text.is_empty() {
+                        search.push((*seq, std::mem::take(&mut row.search_text)));
+                    }
+                }
+            }
             // Freeing thousands of strings is not the writer's work: off the critical path.
             tokio::task::spawn_blocking(move || drop(rows));
             for (o, outcome) in kept[kept_from..].iter().zip(part_outcomes.iter()) {
@@ -497,6 +516,13 @@ impl Services {
         for (index, id) in not_owner {
             report.reject(index, Some(id), "id", NOT_OWNER);
         }
+        let tloop = t0.elapsed();
+        let tt = std::time::Instant::now();
+        {
+            let words: Vec<(i64, &str)> = search.iter().map(|(seq, w)| (*seq, w.as_str())).collect();
+            tx.stix_search_insert(&words).await?;
+        }
+        tokio::task::spawn_blocking(move || drop(search));
         tx.audit_append(
             &audit_entry(ctx, "stix.import", "stix-batch", None, serde_json::json!({
                 "stored": report.stored, "updated": report.updated, "skipped": report.skipped,
@@ -505,8 +531,13 @@ impl Services {
             now,
         )
         .await?;
+        let tsearch = tt.elapsed();
+        let tt = std::time::Instant::now();
         tx.commit().await?;
+        let tcommit = tt.elapsed();
+        let tt = std::time::Instant::now();
         self.annotate_import(ctx, &kept, &outcomes, first_seq, &mut report).await?;
+        if std::env::var("H2T").is_ok() { eprintln!("H2T loop {:?} wait {:?} owners {:?} insert {:?} search+audit {:?} commit {:?} annotate {:?}", tloop, tw, to, ti, tsearch, tcommit, tt.elapsed()); }
         Ok(report)
     }
 

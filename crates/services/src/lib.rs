@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod evidence;
 pub mod correlate;
 pub mod directory;
 mod error;
@@ -121,6 +122,8 @@ pub struct Services {
     pub config: Arc<ServiceConfig>,
     pub clock: Clock,
     pub intel: Arc<correlate::IntelState>,
+    /// The node's data directory (key files, evidence content).
+    pub data_dir: Arc<std::path::PathBuf>,
 }
 
 impl Services {

@@ -56,6 +56,7 @@ impl Services {
             config: Arc::new(config),
             clock: Clock::default(),
             intel: Arc::new(crate::correlate::IntelState::default()),
+            data_dir: Arc::new(dir.clone()),
         };
         svc.initialise().await?;
         Ok(svc)

@@ -324,9 +324,11 @@ impl Services {
             rows.push(FeedEventRow { dedup_key: key, observed_at: at, kind: obs.kind().as_str(), value, state: routed.0, org_id: routed.1, basis: routed.2 });
         }
         progress(consumed);
+        let parsed_at = std::time::Instant::now();
         let now = self.now();
         let mut tx = self.store.begin().await?;
         report.stored = tx.feed_insert(&rows, source, now).await?;
+        tracing::debug!(store_ms = parsed_at.elapsed().as_millis() as u64, rows = rows.len(), "feed rows stored");
         report.duplicates += rows.len() as u64 - report.stored;
         tx.audit_append(
             &audit_entry(ctx, "feed.import", "feed", Some(source.to_string()), serde_json::json!({"rows": report.rows, "stored": report.stored, "duplicates": report.duplicates, "rejected": report.rejected})),

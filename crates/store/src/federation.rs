@@ -204,6 +204,13 @@ impl Store {
         rows.iter().map(origin_row).collect()
     }
 
+    /// `(seq, body)` of the stored versions with `lo <= seq <= hi` (the outbox reads the bodies
+    /// of a batch with one range scan on the primary key).
+    pub async fn fed_bodies_between(&self, lo: i64, hi: i64) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT seq, body FROM stix_objects WHERE seq >= $1 AND seq <= $2 ORDER BY seq").bind(lo).bind(hi).fetch_all(self.reader()).await?;
+        rows.iter().map(|r| Ok((r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("body")?))).collect()
+    }
+
     /// Every recorded version of an object (tombstones included).
     pub async fn fed_origins_of(&self, stix_id: &str) -> Result<Vec<OriginRecord>> {
         let rows = sqlx::query(&format!("SELECT {ORIGIN_COLS} FROM fed_origins WHERE stix_id = $1 ORDER BY seq"))
@@ -256,6 +263,18 @@ impl Store {
             .await?;
         rows.iter().map(remote_org_row).collect()
     }
+}
+
+/// `n` positional placeholders from `first`: `$first,…` on PostgreSQL, `?,…` on SQLite (with
+/// `$N` names sqlx-sqlite looks every parameter up by name: quadratic on long multi-row
+/// statements).
+fn placeholders(backend: crate::Backend, first: usize, n: usize) -> Vec<String> {
+    (first..first + n)
+        .map(|i| match backend {
+            crate::Backend::Sqlite => "?".to_string(),
+            crate::Backend::Postgres => format!("${i}"),
+        })
+        .collect()
 }
 
 impl Tx {
@@ -420,6 +439,70 @@ impl Tx {
         })
     }
 
+    /// Every recorded version (tombstones included) of the given objects, in `seq` order —
+    /// one query per 500 ids (the receiver's per-batch look-up of owners and known versions).
+    pub async fn fed_origins_for_ids(&mut self, stix_ids: &[&str]) -> Result<Vec<OriginRecord>> {
+        let mut out = Vec::new();
+        for chunk in stix_ids.chunks(500) {
+            let ph = placeholders(self.backend, 1, chunk.len());
+            let sql = format!("SELECT {ORIGIN_COLS} FROM fed_origins WHERE stix_id IN ({}) ORDER BY seq", ph.join(","));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                out.push(origin_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which of these subjects have events (retractions, entries) — one query per 500.
+    pub async fn fed_event_subjects(&mut self, subjects: &[&str]) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in subjects.chunks(500) {
+            let ph = placeholders(self.backend, 1, chunk.len());
+            let sql = format!("SELECT DISTINCT subject FROM fed_events WHERE subject IN ({})", ph.join(","));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                out.insert(r.try_get::<String, _>("subject")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts many origin records (multi-row INSERT, 80 rows a statement); existing
+    /// `(stix_id, version)` are left alone.
+    pub async fn fed_origins_insert(&mut self, recs: &[OriginRecord]) -> Result<u64> {
+        let mut n = 0;
+        for chunk in recs.chunks(80) {
+            let backend = self.backend;
+            let values: Vec<String> = (0..chunk.len()).map(|r| format!("({})", placeholders(backend, r * 12 + 1, 12).join(","))).collect();
+            let sql = format!("INSERT INTO fed_origins ({ORIGIN_COLS}) VALUES {} ON CONFLICT (stix_id, version) DO NOTHING", values.join(","));
+            let mut q = sqlx::query(&sql);
+            for o in chunk {
+                q = q
+                    .bind(o.stix_id.as_str())
+                    .bind(o.version.as_str())
+                    .bind(o.seq)
+                    .bind(o.origin.as_str())
+                    .bind(o.owner_org.to_string())
+                    .bind(o.tlp)
+                    .bind(o.distribution.as_str())
+                    .bind(o.signature.as_str())
+                    .bind(o.received_from.as_deref())
+                    .bind(o.narrowed.as_deref())
+                    .bind(o.retracted as i64)
+                    .bind(o.deleted as i64);
+            }
+            n += q.execute(self.conn()).await?.rows_affected();
+        }
+        Ok(n)
+    }
+
     /// Retractions (or entries) about one subject, in order.
     pub async fn fed_events_for(&mut self, subject: &str) -> Result<Vec<EventRecord>> {
         let rows = sqlx::query(&format!("SELECT {EVENT_COLS} FROM fed_events WHERE subject = $1 ORDER BY pos"))
@@ -432,11 +515,12 @@ impl Tx {
     /// Records that these objects were delivered to `peer`.
     pub async fn fed_delivered_add(&mut self, stix_ids: &[&str], peer: &str) -> Result<()> {
         for chunk in stix_ids.chunks(400) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, $1)", i + 2)).collect();
+            let backend = self.backend;
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(backend, i * 2 + 1, 2).join(","))).collect();
             let sql = format!("INSERT INTO fed_delivered (stix_id, peer) VALUES {} ON CONFLICT (stix_id, peer) DO NOTHING", values.join(","));
-            let mut q = sqlx::query(&sql).bind(peer);
+            let mut q = sqlx::query(&sql);
             for id in chunk {
-                q = q.bind(*id);
+                q = q.bind(*id).bind(peer);
             }
             q.execute(self.conn()).await?;
         }

@@ -86,6 +86,9 @@ pub struct FeedEventRow {
     pub basis: &'static str,
 }
 
+/// Rows per INSERT statement of the feed job.
+const FEED_CHUNK: usize = 100;
+
 const CASE_COLS: &str = "id, origin_node, reporting_org, reporting_state, core, version, created_at, updated_at";
 const PART_COLS: &str = "body, notified_at, acknowledged_at, mitigated_at, ack_due, update_due, escalated_at";
 const OUTBOX_COLS: &str =
@@ -567,8 +570,9 @@ impl Tx {
     pub async fn feed_insert(&mut self, rows: &[FeedEventRow], source: &str, now: OffsetDateTime) -> Result<u64> {
         let at = to_micros(now);
         let mut added = 0;
-        // 9 parameters a row; 400 rows stay under SQLite's and PostgreSQL's parameter limits.
-        for chunk in rows.chunks(400) {
+        // 7 parameters a row (+2 shared). Statement cost grows faster than linearly with the
+        // number of parameters (sqlx binding), so moderate chunks are fastest (measured).
+        for chunk in rows.chunks(FEED_CHUNK) {
             let mut sql = String::with_capacity(64 + chunk.len() * 48);
             sql.push_str(
                 "INSERT INTO feed_events (dedup_key, observed_at, kind, value, state, org_id, basis, source, imported_at) VALUES ",

@@ -12,6 +12,7 @@
 mod accounts;
 mod audit;
 mod backup;
+pub mod evidence;
 mod directory;
 mod error;
 pub mod incidents;

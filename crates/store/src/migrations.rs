@@ -52,11 +52,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_incidents.sql"),
         postgres: include_str!("../migrations/postgres/0007_incidents.sql"),
     },
+    Migration {
+        version: 9,
+        name: "evidence",
+        sqlite: include_str!("../migrations/sqlite/0009_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0009_evidence.sql"),
+    },
 ];
 
 /// The schema version this binary expects.
 pub fn latest() -> i64 {
-    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
@@ -80,7 +86,9 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             latest()
         )));
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    let mut pending: Vec<&Migration> = MIGRATIONS.iter().filter(|m| m.version > current).collect();
+    pending.sort_by_key(|m| m.version);
+    for m in pending {
         let sql = match store.backend() {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,

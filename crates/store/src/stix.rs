@@ -149,8 +149,26 @@ fn values_rows(backend: crate::Backend, n: usize, cols: usize, wrap: impl Fn(usi
 
 impl Tx {
     /// Stores a batch; duplicates of already-stored (id, version) pairs are skipped.
-    /// Sequence numbers and `added_at` strictly increase in input order.
+    /// Sequence numbers and `added_at` strictly increase in input order. The search words of
+    /// the stored versions are indexed in the same statement batch.
     pub async fn stix_insert(&mut self, objects: &[NewStixObject], now: OffsetDateTime) -> Result<Vec<InsertOutcome>> {
+        let out = self.stix_insert_rows(objects, now).await?;
+        let search: Vec<(i64, &str)> = objects
+            .iter()
+            .zip(out.iter())
+            .filter_map(|(o, r)| match r {
+                InsertOutcome::Stored(seq) if !o.search_text.is_empty() => Some((*seq, o.search_text.as_str())),
+                _ => None,
+            })
+            .collect();
+        self.stix_search_insert(&search).await?;
+        Ok(out)
+    }
+
+    /// [`Tx::stix_insert`] without the search rows: the caller hands the search words of the
+    /// stored versions to [`Tx::stix_search_insert`] before committing (a big import does it
+    /// once for all its parts: the full-text index then writes one segment per transaction).
+    pub async fn stix_insert_rows(&mut self, objects: &[NewStixObject], now: OffsetDateTime) -> Result<Vec<InsertOutcome>> {
         let mut out = Vec::with_capacity(objects.len());
         if objects.is_empty() {
             return Ok(out);
@@ -190,7 +208,6 @@ impl Tx {
                 })
                 .collect()
         };
-        let mut search: Vec<(i64, &str)> = Vec::with_capacity(objects.len());
         let mut full_chunk_sql: Option<String> = None;
         for (chunk_i, chunk) in objects.chunks(CHUNK).enumerate() {
             let base = chunk_i * CHUNK;
@@ -239,19 +256,21 @@ impl Tx {
                     .await?;
                 Some(rows.iter().map(|r| r.try_get::<i64, _>("seq")).collect::<std::result::Result<_, _>>()?)
             };
-            for (i, o) in chunk.iter().enumerate() {
+            for i in 0..chunk.len() {
                 let seq = chunk_first + i as i64;
                 if stored.as_ref().is_none_or(|s| s.contains(&seq)) {
                     out.push(InsertOutcome::Stored(seq));
-                    if !o.search_text.is_empty() {
-                        search.push((seq, o.search_text.as_str()));
-                    }
                 } else {
                     out.push(InsertOutcome::Duplicate);
                 }
             }
         }
-        // The search words of the stored versions, many rows per statement.
+        Ok(out)
+    }
+
+    /// Indexes the search words of stored versions `(seq, words)`, many rows per statement.
+    pub async fn stix_search_insert(&mut self, search: &[(i64, &str)]) -> Result<()> {
+        let backend = self.backend;
         let mut full_chunk_sql: Option<String> = None;
         for chunk in search.chunks(SEARCH_CHUNK) {
             let make_sql = |rows: usize| match backend {
@@ -274,7 +293,7 @@ impl Tx {
             }
             q.execute(self.conn()).await?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Marks every stored version of `stix_id` as revoked (the origin revoked the object).

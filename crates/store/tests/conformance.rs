@@ -1302,6 +1302,90 @@ async fn sqlite_read_only_database_is_no_space() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// STIX versions: rows, search words, sightings
+// ---------------------------------------------------------------------------------------------
+
+fn stix_row(id: &str, version: &str, words: &str, sighting_of: Option<&str>) -> atalaya_store::NewStixObject {
+    atalaya_store::NewStixObject {
+        stix_id: id.into(),
+        version: version.into(),
+        object_type: id.split("--").next().unwrap_or("x").into(),
+        spec_version: "2.1".into(),
+        tlp: Tlp::Green,
+        owner_org: Uuid::from_u128(7),
+        revoked: false,
+        distribution: None,
+        body: format!("{{\"id\":\"{id}\"}}"),
+        sighting_of: sighting_of.map(str::to_string),
+        sectors: vec![],
+        search_text: words.into(),
+    }
+}
+
+/// Rows and their search words written separately in one transaction (as a big import does:
+/// rows per part, words once per batch); duplicates skipped and not indexed; nothing of a
+/// dropped transaction is searchable; lookups by id and sightings by the sighted id.
+async fn stix_rows_search_and_sightings(b: Backend) {
+    use atalaya_store::InsertOutcome;
+    let db = Db::new(b).await;
+    let s = db.open().await;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = s.begin().await.expect("begin");
+    let part1 = [stix_row("indicator--a", "v1", "alpha wordone", None), stix_row("indicator--b", "v1", "beta wordone", None)];
+    let out1 = tx.stix_insert_rows(&part1, now).await.expect("rows");
+    let part2 = [
+        stix_row("indicator--a", "v1", "alpha duplicate", None),
+        stix_row("indicator--a", "v2", "alpha second", None),
+        stix_row("sighting--c", "v1", "", Some("indicator--a")),
+    ];
+    let out2 = tx.stix_insert_rows(&part2, now).await.expect("rows");
+    assert!(matches!(out1[..], [InsertOutcome::Stored(1), InsertOutcome::Stored(2)]), "{out1:?}");
+    assert!(matches!(out2[..], [InsertOutcome::Duplicate, InsertOutcome::Stored(_), InsertOutcome::Stored(_)]), "{out2:?}");
+    let mut words: Vec<(i64, &str)> = vec![];
+    for (row, o) in part1.iter().chain(part2.iter()).zip(out1.iter().chain(out2.iter())) {
+        if let InsertOutcome::Stored(seq) = o {
+            if !row.search_text.is_empty() {
+                words.push((*seq, row.search_text.as_str()));
+            }
+        }
+    }
+    tx.stix_search_insert(&words).await.expect("search rows");
+    tx.commit().await.expect("commit");
+    assert_eq!(s.stix_search("wordone", 10).await.expect("search").len(), 2);
+    assert_eq!(s.stix_search("alpha", 10).await.expect("search").len(), 2, "both versions of indicator--a");
+    assert!(s.stix_search("duplicate", 10).await.expect("search").is_empty(), "a skipped duplicate is not indexed");
+    let versions = s.stix_versions("indicator--a").await.expect("versions");
+    assert_eq!(versions.iter().map(|r| r.version.as_str()).collect::<Vec<_>>(), ["v1", "v2"]);
+    let sightings = s.stix_sightings_of("indicator--a").await.expect("sightings");
+    assert_eq!(sightings.len(), 1);
+    assert_eq!(sightings[0].stix_id, "sighting--c");
+    assert!(s.stix_sightings_of("indicator--b").await.expect("sightings").is_empty());
+    // A dropped transaction leaves neither rows nor words.
+    let mut tx = s.begin().await.expect("begin");
+    let out = tx.stix_insert(&[stix_row("indicator--d", "v1", "gamma", None)], now).await.expect("insert");
+    assert!(matches!(out[..], [InsertOutcome::Stored(_)]));
+    drop(tx);
+    assert!(s.stix_search("gamma", 10).await.expect("search").is_empty());
+    assert!(s.stix_versions("indicator--d").await.expect("versions").is_empty());
+    // Lookups by id and by sighted id are index searches, not table scans.
+    if b == Backend::Sqlite {
+        let mut c = db.raw().await;
+        for sql in ["SELECT seq FROM stix_objects WHERE stix_id = 'x'", "SELECT seq FROM stix_objects WHERE sighting_of = 'x'"] {
+            let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(&mut c)
+                .await
+                .expect("plan")
+                .iter()
+                .map(|r| r.get::<String, _>(3))
+                .collect();
+            assert!(plan.iter().any(|p| p.contains("USING") && p.contains("INDEX")), "{sql}: {plan:?}");
+        }
+        let _ = c.close().await;
+    }
+    s.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
 // One test per (behaviour, backend)
 // ---------------------------------------------------------------------------------------------
 
@@ -1371,4 +1455,5 @@ conformance!(
     audit_concurrent_appends_two_stores,
     audit_verify_while_appending,
     open_unreachable_database_is_unavailable,
+    stix_rows_search_and_sightings,
 );

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 mod audit;
 mod auth;
 mod directory;
+mod evidence;
 mod incidents;
 pub mod federation;
 mod misp;
@@ -54,6 +55,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(misp::manifest))
         .routes(routes!(misp::hashes))
         .routes(routes!(misp::event))
+        .routes(routes!(evidence::list, evidence::register))
+        .routes(routes!(evidence::report))
+        .routes(routes!(evidence::report_html))
+        .routes(routes!(evidence::content))
+        .routes(routes!(evidence::hand_over))
         .routes(routes!(incidents::list, incidents::create))
         .routes(routes!(incidents::statistics))
         .routes(routes!(incidents::get, incidents::update))
