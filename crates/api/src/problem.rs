@@ -59,6 +59,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
             ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ServiceError::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage-full"),
             ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ServiceError::Remote(_) => (StatusCode::BAD_GATEWAY, "remote"),
         };
@@ -70,6 +71,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unavailable(m) => {
                 tracing::error!(error = %m, "storage unavailable");
                 "the node's database is unavailable; retry later".to_string()
+            }
+            ServiceError::StorageFull(m) => {
+                tracing::error!(error = %m, "storage full or read-only");
+                "the node's storage is full or read-only: nothing was written; writes resume when an operator frees space (reads still work)".to_string()
             }
             ServiceError::Invalid(v) => v.to_string(),
             other => other.to_string(),

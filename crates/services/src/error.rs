@@ -19,9 +19,12 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    /// The database is unreachable, full or read-only.
+    /// The database is unreachable.
     #[error("{0}")]
     Unavailable(String),
+    /// The node's storage is full or read-only: writes are refused, reads still work.
+    #[error("storage full or read-only: {0}")]
+    StorageFull(String),
     #[error("internal error: {0}")]
     Internal(String),
     /// A remote server (TAXII feed, peer) failed, refused or timed out: one readable line.
@@ -67,7 +70,8 @@ impl From<StoreError> for ServiceError {
             }
             StoreError::Stale(m) => ServiceError::Conflict { field: "version".into(), reason: m },
             StoreError::NotFound(m) => ServiceError::NotFound(m),
-            StoreError::Unavailable(m) | StoreError::NoSpace(m) => ServiceError::Unavailable(m),
+            StoreError::Unavailable(m) => ServiceError::Unavailable(m),
+            StoreError::NoSpace(m) => ServiceError::StorageFull(m),
             other => ServiceError::Internal(other.to_string()),
         }
     }

@@ -39,6 +39,20 @@ pub fn prepare_data_dir(dir: &Path) -> Result<PathBuf> {
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
     }
+    // Fail early and clearly when the node could not write (rather than timing out on the
+    // database): a read-only file system, a full disk, missing permissions.
+    let probe = dir.join(".atalaya-write-probe");
+    let written = std::fs::write(&probe, b"ok");
+    let _ = std::fs::remove_file(&probe);
+    if let Err(e) = written {
+        let why = match e.raw_os_error() {
+            Some(30) => "is on a read-only file system".to_string(),
+            Some(28) => "is on a full disk (no space left)".to_string(),
+            _ if e.kind() == std::io::ErrorKind::PermissionDenied => "is not writable by this user".to_string(),
+            _ => format!("cannot be written: {e}"),
+        };
+        return Err(ServiceError::StorageFull(format!("data directory {} {why}", dir.display())));
+    }
     dir.canonicalize().map_err(|e| ServiceError::Internal(format!("data directory {}: {e}", dir.display())))
 }
 

@@ -162,7 +162,20 @@ impl Store {
     /// Starts a write transaction. Dropping the [`Tx`] without `commit` rolls everything back.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => match self.write.begin_with("BEGIN IMMEDIATE").await {
+                Ok(t) => t,
+                // A COMMIT that failed (disk full, I/O error) leaves the writer connection with a
+                // transaction sqlx can no longer roll back, and every later BEGIN would fail.
+                // SQLite has already undone the transaction; drop that connection and open a new one.
+                Err(e) if e.to_string().contains("non-zero transaction depth") => {
+                    tracing::warn!("replacing the SQLite writer connection after a failed commit");
+                    if let Ok(conn) = self.write.acquire().await {
+                        let _ = conn.close().await;
+                    }
+                    self.write.begin_with("BEGIN IMMEDIATE").await?
+                }
+                Err(e) => return Err(e.into()),
+            },
             Backend::Postgres => self.write.begin().await?,
         };
         Ok(Tx { inner, backend: self.backend })

@@ -85,7 +85,13 @@ impl TestNode {
     /// Like [`start`](Self::start), with environment variables for every command of this node
     /// (e.g. `ATALAYA_NODE_NAME`, `ATALAYA_COUNTRY`).
     pub async fn start_with(bin: &Path, backend: Backend, env: &[(&str, &str)]) -> TestNode {
-        let data_dir = tempfile::Builder::new().prefix("atalaya-test-").tempdir().expect("tempdir");
+        Self::start_in(bin, backend, env, &std::env::temp_dir()).await
+    }
+
+    /// Like [`start_with`](Self::start_with), with the data directory created inside `parent`
+    /// (e.g. a small or read-only file system for fault tests).
+    pub async fn start_in(bin: &Path, backend: Backend, env: &[(&str, &str)], parent: &Path) -> TestNode {
+        let data_dir = tempfile::Builder::new().prefix("atalaya-test-").tempdir_in(parent).expect("tempdir");
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(fresh_database(backend, data_dir.path()).await),
