@@ -104,6 +104,8 @@ pub fn app(services: Services, cfg: &HttpConfig) -> Router {
         .merge(routes::system_router())
         .merge(taxii::router())
         .merge(routes::federation::protocol_router())
+        // The web interface at /ui/ (and / redirecting there): crates/web.
+        .merge(atalaya_web::router(state.services.clone()))
         .fallback(routes::fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(cfg.max_bundle_bytes.max(cfg.max_body_bytes)))

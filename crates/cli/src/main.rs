@@ -1,4 +1,5 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
+mod advisory;
 mod backup;
 mod config;
 mod evidence;
@@ -63,6 +64,9 @@ enum Command {
     /// Evidence records with a chain of custody: add, list, report, verify.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// CSAF 2.0 advisories: import, author, revise, export, list.
+    #[command(subcommand)]
+    Advisory(advisory::AdvisoryCommand),
     /// Write a consistent backup (.tar.gz) of a node on SQLite, while it runs.
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory (then checks the audit log).
@@ -278,6 +282,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Peer(cmd) => peer::run(cmd).await,
         Command::Taxii(cmd) => taxii::run(cmd).await,
         Command::Evidence(cmd) => evidence::run(cmd).await,
+        Command::Advisory(cmd) => advisory::run(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
         Command::Node(NodeCommand::Show { node }) => {

@@ -49,6 +49,27 @@ pub(crate) enum PeerCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Revoke a peer's key: its messages and the items it signed (also through relays) are
+    /// refused and audited from now on; nothing more is sent to it. Final (remove, then peer anew).
+    Revoke {
+        #[command(flatten)]
+        node: NodeArgs,
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Set when a peer's key expires (RFC 3339, e.g. 2027-06-30T00:00:00Z), or clear it.
+    Expire {
+        #[command(flatten)]
+        node: NodeArgs,
+        id: String,
+        /// The instant after which the key is refused.
+        #[arg(long, conflicts_with = "never", required_unless_present = "never")]
+        at: Option<String>,
+        /// The key does not expire.
+        #[arg(long)]
+        never: bool,
+    },
     /// End the peering and forget the node.
     Remove {
         #[command(flatten)]
@@ -96,6 +117,7 @@ fn print_peer(p: &PeerView) {
     println!("last contact:  {}", p.last_contact.as_deref().unwrap_or("never"));
     println!("last delivery: {}", p.last_delivery.as_deref().unwrap_or("never"));
     println!("last error:    {}", p.last_error.as_deref().unwrap_or("-"));
+    println!("key expires:   {}", p.key_expires_at.as_deref().unwrap_or("never"));
 }
 
 pub(crate) async fn run(cmd: PeerCommand) -> Result<ExitCode, Failure> {
@@ -106,6 +128,8 @@ pub(crate) async fn run(cmd: PeerCommand) -> Result<ExitCode, Failure> {
         | PeerCommand::Accept { node, .. }
         | PeerCommand::Reject { node, .. }
         | PeerCommand::Remove { node, .. }
+        | PeerCommand::Revoke { node, .. }
+        | PeerCommand::Expire { node, .. }
         | PeerCommand::Retract { node, .. } => node.clone(),
     };
     let l = load(&node)?;
@@ -145,6 +169,21 @@ pub(crate) async fn run(cmd: PeerCommand) -> Result<ExitCode, Failure> {
         }
         PeerCommand::Reject { id, reason, .. } => {
             print_peer(&svc.peer_reject(&ctx, &id, reason).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        PeerCommand::Revoke { id, reason, .. } => {
+            print_peer(&svc.peer_revoke(&ctx, &id, reason).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        PeerCommand::Expire { id, at, .. } => {
+            let at = match at {
+                Some(a) => Some(
+                    time::OffsetDateTime::parse(a.trim(), &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| Failure(format!("--at: {a:?} is not an RFC 3339 timestamp (e.g. 2027-06-30T00:00:00Z)")))?,
+                ),
+                None => None,
+            };
+            print_peer(&svc.peer_set_key_expiry(&ctx, &id, at).await?);
             Ok(ExitCode::SUCCESS)
         }
         PeerCommand::Remove { id, .. } => {

@@ -341,3 +341,69 @@ mod fed_uuid {
 fn atalaya_model_tlp_green() -> atalaya_model::Tlp {
     atalaya_model::Tlp::Green
 }
+
+on_all_backends!(revoked_and_expired_peer_keys_are_refused_and_audited, |backend: Backend| async move {
+    let a = node(backend, "CSIRT A", "UY", false).await;
+    let b = node(backend, "CSIRT B", "AR", false).await;
+    peer(&a, &b, false, false).await;
+    let to_a = node_id(&a).await;
+    let b_fp = b.get("/federation/v1/node", None).await.1["fingerprint"].as_str().expect("fp").to_string();
+    let b_id = peers(&a).await.into_iter().find(|p| p["fingerprint"] == b_fp).expect("B listed on A")["id"].as_str().expect("id").to_string();
+    let ack = || Message::Ack(fed::Ack { up_to: String::new(), rejected: vec![] });
+
+    // Bad input: one readable line, exit ≠ 0; REST names the field.
+    let out = a.cli(&["peer", "expire", &b_id, "--at", "next tuesday"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--at") && err.trim().lines().count() == 1, "{err}");
+    let (s, v) = a.call("PUT", &format!("/api/v1/federation/peers/{b_id}/key-expiry"), Some(&a.admin_token), Some(&json!({"expires_at": "yesterday"}))).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v.to_string().contains("expires_at"), "{v}");
+
+    // Expired key (CLI): B's envelopes are refused as `expired` and audited; nothing flows.
+    let out = a.cli(&["peer", "expire", &b_id, "--at", "2020-01-01T00:00:00Z"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2020-01-01"));
+    let (s, v) = post_envelope(&a, &fed::seal(&key_of(&b), &to_a, now(), &mut rand::rngs::OsRng, &ack())).await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("expired")), "{v}");
+    let during_expiry = uuid_id("indicator");
+    import(&b, "?network=true", vec![indicator(&during_expiry, GREEN, "sent while B's key is expired at A")]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count(&a, &during_expiry).await, 0, "nothing from an expired key is applied");
+    assert!(a.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'federation.refused' AND detail LIKE '%expired%'").await >= 1);
+    assert_eq!(a.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'federation.peer_key_expiry'").await, 1);
+
+    // A new expiry in the future (REST): B's backlog arrives.
+    let (s, v) = a.call("PUT", &format!("/api/v1/federation/peers/{b_id}/key-expiry"), Some(&a.admin_token), Some(&json!({"expires_at": "2099-01-01T00:00:00Z"}))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["key_expires_at"].as_str().map(|t| t.starts_with("2099-01-01")), Some(true), "{v}");
+    wait("B's object arrives once its key is valid again", Duration::from_secs(30), || async { count(&a, &during_expiry).await == 1 }).await;
+
+    // Revoked (REST): refused as `revoked`, audited, and final (a new peer request is refused too).
+    let (s, v) = a.post(&format!("/api/v1/federation/peers/{b_id}/revoke"), Some(&a.admin_token), &json!({"reason": "key compromised"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["state"], "revoked");
+    let (s, v) = post_envelope(&a, &fed::seal(&key_of(&b), &to_a, now(), &mut rand::rngs::OsRng, &ack())).await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("revoked")), "{v}");
+    let request = Message::PeerRequest(fed::PeerRequest { name: "CSIRT B".into(), country: None, url: b.url.clone(), message: None });
+    let (s, v) = post_envelope(&a, &fed::seal(&key_of(&b), &to_a, now(), &mut rand::rngs::OsRng, &request)).await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("revoked")), "{v}");
+    let after_revocation = uuid_id("indicator");
+    import(&b, "?network=true", vec![indicator(&after_revocation, GREEN, "after revocation")]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count(&a, &after_revocation).await, 0, "nothing from a revoked key is applied");
+    assert_eq!(peers(&a).await.into_iter().find(|p| p["fingerprint"] == b_fp).expect("B")["state"], "revoked");
+    assert!(a.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'federation.refused' AND detail LIKE '%revoked%'").await >= 2);
+    assert_eq!(a.sql_count("SELECT COUNT(*) FROM audit_log WHERE action = 'federation.peer_revoke'").await, 1);
+    // Nothing more is sent to a revoked peer.
+    let from_a = uuid_id("indicator");
+    import(&a, "?network=true", vec![indicator(&from_a, GREEN, "not for a revoked peer")]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count(&b, &from_a).await, 0);
+
+    // CLI revoke on the other side.
+    let a_fp = a.get("/federation/v1/node", None).await.1["fingerprint"].as_str().expect("fp").to_string();
+    let out = b.cli(&["peer", "revoke", &a_fp.replace(' ', "")[..16], "--reason", "peering ended"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked"));
+});

@@ -111,6 +111,13 @@ pub struct AuthorInput {
     pub sectors: Vec<String>,
     #[serde(default)]
     pub references: Vec<ReferenceInput>,
+    /// Incident cases of this node the advisory relates to (ids). Kept by Atalaya beside the
+    /// document, not written into it.
+    #[serde(default)]
+    pub incidents: Vec<String>,
+    /// STIX indicators (`indicator--…`) the advisory relates to; kept beside the document.
+    #[serde(default)]
+    pub indicators: Vec<String>,
 }
 
 /// Who publishes, and the tracking facts of this revision.

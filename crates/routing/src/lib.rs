@@ -386,7 +386,54 @@ pub fn cctld_country(host: &str) -> Option<CountryCode> {
     code.parse().ok()
 }
 
+/// Where an observable goes, without the reasoning text (bulk routing of feeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    pub basis: Basis,
+    /// Index of the first matching organisation in the [`ConstituencyIndex`].
+    pub org: Option<usize>,
+    /// The state as an ISO code (of the organisation, or from the data).
+    pub country: Option<[u8; 2]>,
+}
+
+fn cc_bytes(c: &CountryCode) -> Option<[u8; 2]> {
+    let b = c.as_str().as_bytes();
+    (b.len() == 2).then(|| [b[0], b[1]])
+}
+
 impl Router<'_> {
+    /// Like [`route`](Self::route) but allocation-free: for feeds of many events.
+    pub fn locate(&self, o: &Observable) -> Located {
+        let none = Located { basis: Basis::Unrouted, org: None, country: None };
+        let declared = |v: &[usize]| {
+            let org = v.first().copied();
+            Located { basis: Basis::DeclaredConstituency, org, country: org.and_then(|i| self.orgs.org(i).state.as_ref()).and_then(cc_bytes) }
+        };
+        let net = |n: IpNet| match self.orgs.longest_prefix(n) {
+            Some((_, v)) => declared(v),
+            None => match self.ip.and_then(|t| t.country_of(n.network())) {
+                Some(cc) => Located { basis: Basis::IpCountry, org: None, country: Some(cc) },
+                None => none,
+            },
+        };
+        let host = |h: &str| match self.orgs.domain_suffix(h) {
+            Some((_, v)) => declared(v),
+            None => match cctld_country(h) {
+                Some(cc) => Located { basis: Basis::CcTld, org: None, country: cc_bytes(&cc) },
+                None => none,
+            },
+        };
+        match o {
+            Observable::Ip(ip) => net(IpNet::from(*ip)),
+            Observable::Prefix(p) => net(*p),
+            Observable::Domain(d) => host(d.as_str()),
+            Observable::Url { host: UrlHost::Ip(ip), .. } => net(IpNet::from(*ip)),
+            Observable::Url { host: UrlHost::Domain(d), .. } => host(d.as_str()),
+            Observable::Email(e) => host(e.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or("")),
+            Observable::Asn(a) => self.orgs.asn(a.0).map(declared).unwrap_or(none),
+        }
+    }
+
     fn declared(&self, what: String, chain: String, kind: &str, v: &[usize]) -> Route {
         let orgs = org_list(self.orgs, v);
         let state = orgs.iter().find_map(|o| o.state.clone());

@@ -158,6 +158,17 @@ fn declared_constituencies_come_first_longest_prefix_wins() {
     assert_eq!(route.state.as_ref().map(|c| c.as_str()), Some("BR"));
     assert!(route.reasoning.contains("IP-to-country data (NRO)"), "{}", route.reasoning);
 
+    // The allocation-free path agrees with route().
+    for o in ["198.51.100.7", "https://portal.gov.example.uy/login", "abuse@mail.example.uy", "AS64500", "AS64501", "evil.example.co", "evil.example.com"] {
+        let o: Observable = o.parse().expect("obs");
+        let (r, l) = (router.route(&o), router.locate(&o));
+        assert_eq!(r.basis, l.basis, "{o:?}");
+        assert_eq!(r.state.map(|c| c.to_string()), l.country.map(|c| String::from_utf8_lossy(&c).into_owned()), "{o:?}");
+        assert_eq!(r.organisations.first().map(|o| o.id), l.org.map(|i| idx.org(i).id), "{o:?}");
+    }
+    let far_ip = Observable::Ip(far.0);
+    assert_eq!(router.locate(&far_ip).country, Some(*b"BR"));
+
     // ccTLD and generic TLD.
     let c = router.route(&"evil.example.co".parse().expect("d"));
     assert_eq!((c.basis, c.state.as_ref().map(|c| c.as_str())), (Basis::CcTld, Some("CO")));

@@ -90,8 +90,10 @@ pub struct PeerView {
     pub name: String,
     pub country: Option<String>,
     pub url: String,
-    /// requested, pending, active, rejected, suspended, known
+    /// requested, pending, active, rejected, suspended, known, revoked
     pub state: String,
+    /// After this instant the peer's key is refused (set by `peer expire`); RFC 3339.
+    pub key_expires_at: Option<String>,
     pub relay: bool,
     pub via: Option<String>,
     pub message: Option<String>,
@@ -227,11 +229,14 @@ fn directory_of(peers: &[PeerRecord]) -> PeerDirectory {
                 "active" => PeerStatus::Active,
                 "requested" => PeerStatus::Requested,
                 "known" => PeerStatus::Known,
+                // Kept in the directory so that its messages and items are refused as
+                // `revoked` (and audited as such), not as unknown.
+                "revoked" => PeerStatus::Known,
                 _ => return None,
             };
             let node = NodeId::parse(&p.node_id).ok()?;
             let expires_at = p.key_expires_at.and_then(|us| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).ok());
-            Some(PeerKey { node, status, expires_at, revoked: p.state == "suspended" })
+            Some(PeerKey { node, status, expires_at, revoked: p.state == "suspended" || p.state == "revoked" })
         })
         .collect()
 }
@@ -337,6 +342,7 @@ impl Services {
             fingerprint: p.fingerprint.clone(),
             name: p.name.clone(),
             country: p.country.clone(),
+            key_expires_at: micros_text(p.key_expires_at),
             url: p.url.clone(),
             state: p.state.clone(),
             relay: p.relay,
@@ -509,6 +515,57 @@ impl Services {
         self.peer_show(ctx, &p.node_id).await
     }
 
+    /// Revokes a peer's key: from now on its envelopes and the items it signed (also when they
+    /// come through a relay) are refused as `revoked` and audited; nothing more is sent to it.
+    /// Final: to peer again, remove it and go through peering anew.
+    pub async fn peer_revoke(&self, ctx: &Ctx, id: &str, reason: Option<String>) -> Result<PeerView> {
+        self.require_admin(ctx)?;
+        let mut p = self.find_peer(id).await?;
+        if p.state == "revoked" {
+            return self.peer_show(ctx, &p.node_id).await;
+        }
+        let was = p.state.clone();
+        let now = self.now();
+        p.state = "revoked".into();
+        p.updated_at = to_micros(now);
+        let mut tx = self.store.begin().await?;
+        tx.fed_peer_put(&p).await?;
+        tx.audit_append(
+            &crate::audit_entry(ctx, "federation.peer_revoke", "peer", Some(p.fingerprint.clone()), serde_json::json!({"was": was, "name": p.name, "reason": reason})),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.federation_notify();
+        self.peer_show(ctx, &p.node_id).await
+    }
+
+    /// Sets (or clears, with `None`) the instant after which a peer's key is refused. Messages
+    /// signed after it are refused as `expired` and audited; nothing is sent to it meanwhile.
+    pub async fn peer_set_key_expiry(&self, ctx: &Ctx, id: &str, expires_at: Option<time::OffsetDateTime>) -> Result<PeerView> {
+        self.require_admin(ctx)?;
+        let mut p = self.find_peer(id).await?;
+        let now = self.now();
+        p.key_expires_at = expires_at.map(to_micros);
+        p.updated_at = to_micros(now);
+        let mut tx = self.store.begin().await?;
+        tx.fed_peer_put(&p).await?;
+        tx.audit_append(
+            &crate::audit_entry(
+                ctx,
+                "federation.peer_key_expiry",
+                "peer",
+                Some(p.fingerprint.clone()),
+                serde_json::json!({"name": p.name, "key_expires_at": micros_text(p.key_expires_at)}),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.federation_notify();
+        self.peer_show(ctx, &p.node_id).await
+    }
+
     /// Forgets a peer (ends the peering first when active).
     pub async fn peer_remove(&self, ctx: &Ctx, id: &str) -> Result<()> {
         self.require_admin(ctx)?;
@@ -614,6 +671,12 @@ impl Services {
         };
         if wrong_endpoint {
             let e = FedError::Malformed { field: "kind".into(), reason: format!("{} is not accepted at /federation/v1/{endpoint}", env.kind.as_str()) };
+            self.audit_refusal(source, Some(&env), &e).await;
+            return Err(e.into());
+        }
+        if sender.as_ref().is_some_and(|p| p.state == "revoked") {
+            // A revoked key stays refused, peer requests included (remove the peer to start over).
+            let e = FedError::Revoked { node: env.from.to_string() };
             self.audit_refusal(source, Some(&env), &e).await;
             return Err(e.into());
         }
@@ -1579,6 +1642,12 @@ impl Services {
         let mut last_pull: Option<std::time::Instant> = None;
         loop {
             let peer = match self.store.fed_peer(&node).await {
+                Ok(Some(p)) if p.state == "active" && p.key_expires_at.is_some_and(|t| t <= to_micros(self.now())) => {
+                    // Its key expired: nothing is sent until an administrator sets a new expiry.
+                    let _ = self.store.fed_peer_error(&p.node_id, Some("the peer's key expired (atalaya peer expire)"), to_micros(self.now())).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(5), wake.notified()).await;
+                    continue;
+                }
                 Ok(Some(p)) if p.state == "active" => p,
                 Ok(_) => break,
                 Err(_) => {

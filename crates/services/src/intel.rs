@@ -422,12 +422,8 @@ impl Services {
         // Search words of the stored versions: indexed once for the whole batch, before the
         // commit (the full-text index writes one segment per statement).
         let mut search: Vec<(i64, String)> = vec![];
-        let t0 = std::time::Instant::now();
-        let (mut tw, mut to, mut ti) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::time::Duration::ZERO);
         while let Some(checks) = pending.take() {
-            let tt = std::time::Instant::now();
             let done = checks.wait().await?;
-            tw += tt.elapsed();
             pending = parts.next().map(&mut start);
             let mut checked: Vec<Checked> = Vec::with_capacity(done.len());
             for outcome in done {
@@ -449,10 +445,7 @@ impl Services {
             let owners: HashMap<String, Uuid> = {
                 let mut seen = std::collections::HashSet::with_capacity(checked.len());
                 let ids: Vec<&str> = checked.iter().map(|o| o.id.as_str()).filter(|id| seen.insert(*id)).collect();
-                let tt = std::time::Instant::now();
-                let r = tx.stix_owners(&ids).await?;
-                to += tt.elapsed();
-                r
+                tx.stix_owners(&ids).await?
             };
             let mut rows = Vec::with_capacity(checked.len());
             let kept_from = kept.len();
@@ -480,9 +473,7 @@ impl Services {
                 });
                 kept.push(o);
             }
-            let tt = std::time::Instant::now();
             let part_outcomes = tx.stix_insert_rows(&rows, now).await?;
-            ti += tt.elapsed();
             for (row, outcome) in rows.iter_mut().zip(part_outcomes.iter()) {
                 if let InsertOutcome::Stored(seq) = outcome {
                     if !row.search_text.is_empty() {
@@ -516,8 +507,6 @@ impl Services {
         for (index, id) in not_owner {
             report.reject(index, Some(id), "id", NOT_OWNER);
         }
-        let tloop = t0.elapsed();
-        let tt = std::time::Instant::now();
         {
             let words: Vec<(i64, &str)> = search.iter().map(|(seq, w)| (*seq, w.as_str())).collect();
             tx.stix_search_insert(&words).await?;
@@ -531,13 +520,8 @@ impl Services {
             now,
         )
         .await?;
-        let tsearch = tt.elapsed();
-        let tt = std::time::Instant::now();
         tx.commit().await?;
-        let tcommit = tt.elapsed();
-        let tt = std::time::Instant::now();
         self.annotate_import(ctx, &kept, &outcomes, first_seq, &mut report).await?;
-        if std::env::var("H2T").is_ok() { eprintln!("H2T loop {:?} wait {:?} owners {:?} insert {:?} search+audit {:?} commit {:?} annotate {:?}", tloop, tw, to, ti, tsearch, tcommit, tt.elapsed()); }
         Ok(report)
     }
 

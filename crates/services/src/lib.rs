@@ -2,6 +2,7 @@
 //! asks `atalaya-policy` before it reads or writes, and performs every write — with its audit
 //! entry — in one store transaction.
 
+pub mod advisories;
 pub mod audit;
 pub mod auth;
 pub mod backup;

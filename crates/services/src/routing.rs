@@ -239,8 +239,6 @@ impl Services {
         let mut seen: HashSet<String> = HashSet::new();
         let mut rows: Vec<FeedEventRow> = Vec::new();
         let mut consumed = header.len() as u64 + 1;
-        // Cache: the same hosts and addresses recur in feeds.
-        let mut cache: HashMap<String, (Option<String>, Option<Uuid>, &'static str)> = HashMap::new();
         for (n, line) in lines.enumerate() {
             consumed += line.len() as u64 + 1;
             if n % 8192 == 0 {
@@ -304,22 +302,20 @@ impl Services {
                 continue;
             }
             let value = obs.value();
-            let routed = match cache.get(&value) {
-                Some(r) => r.clone(),
-                None => {
-                    let r = dir.route(&router, &obs);
-                    let basis = match r.basis {
-                        Basis::DeclaredConstituency => "declared-constituency",
-                        Basis::IpCountry => "ip-country",
-                        Basis::CcTld => "cctld",
-                        Basis::Unrouted => "unrouted",
-                    };
-                    let v = (r.state.map(|c| c.to_string()), r.organisations.first().map(|o| o.id), basis);
-                    cache.insert(value.clone(), v.clone());
-                    v
-                }
+            let loc = router.locate(&obs);
+            let state = loc.country.map(|c| String::from_utf8_lossy(&c).into_owned());
+            let org = match loc.org {
+                Some(i) => Some(dir.index.org(i).id),
+                None => state.as_ref().and_then(|s| dir.national.get(s)).map(|o| o.id),
             };
-            *report.by_state.entry(routed.0.clone().unwrap_or_else(|| "unrouted".into())).or_default() += 1;
+            let basis = match loc.basis {
+                Basis::DeclaredConstituency => "declared-constituency",
+                Basis::IpCountry => "ip-country",
+                Basis::CcTld => "cctld",
+                Basis::Unrouted => "unrouted",
+            };
+            let routed = (state, org, basis);
+            *report.by_state.entry(routed.0.as_deref().unwrap_or("unrouted").to_string()).or_default() += 1;
             *report.by_basis.entry(routed.2.to_string()).or_default() += 1;
             rows.push(FeedEventRow { dedup_key: key, observed_at: at, kind: obs.kind().as_str(), value, state: routed.0, org_id: routed.1, basis: routed.2 });
         }
@@ -328,7 +324,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         report.stored = tx.feed_insert(&rows, source, now).await?;
-        eprintln!("TMP store_ms={}", parsed_at.elapsed().as_millis());
+        tracing::debug!(store_ms = parsed_at.elapsed().as_millis() as u64, rows = rows.len(), "feed rows stored");
         report.duplicates += rows.len() as u64 - report.stored;
         tx.audit_append(
             &audit_entry(ctx, "feed.import", "feed", Some(source.to_string()), serde_json::json!({"rows": report.rows, "stored": report.stored, "duplicates": report.duplicates, "rejected": report.rejected})),

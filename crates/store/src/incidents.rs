@@ -87,7 +87,7 @@ pub struct FeedEventRow {
 }
 
 /// Rows per INSERT statement of the feed job.
-const FEED_CHUNK: usize = 25;
+const FEED_CHUNK: usize = 50;
 
 const CASE_COLS: &str = "id, origin_node, reporting_org, reporting_state, core, version, created_at, updated_at";
 const PART_COLS: &str = "body, notified_at, acknowledged_at, mitigated_at, ack_due, update_due, escalated_at";

@@ -10,6 +10,7 @@
 //! writers (threads or other processes) queue on the busy timeout instead of failing.
 
 mod accounts;
+pub mod advisories;
 mod audit;
 mod backup;
 pub mod evidence;

@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0009_evidence.sql"),
     },
+    Migration {
+        version: 10,
+        name: "advisories",
+        sqlite: include_str!("../migrations/sqlite/0010_advisories.sql"),
+        postgres: include_str!("../migrations/postgres/0010_advisories.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -332,7 +332,7 @@ impl Tx {
                     })
                     .collect();
                 let placeholders = placeholders.join(",");
-                format!("SELECT DISTINCT stix_id, owner_org FROM stix_objects WHERE stix_id IN ({placeholders})")
+                format!("SELECT stix_id, owner_org FROM stix_objects WHERE stix_id IN ({placeholders})")
             };
             let partial_sql;
             let sql: &str = if chunk.len() == OWNERS_CHUNK {

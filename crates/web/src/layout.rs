@@ -7,7 +7,7 @@ use atalaya_model::Tlp;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use fluent_bundle::FluentValue;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 /// A whole page. `current` is the navigation entry to mark (`aria-current`).
 pub fn page(l: &L, s: Option<&Session>, title: &str, current: &str, body: Markup) -> Markup {
@@ -123,8 +123,4 @@ pub fn notice(text: Option<String>) -> Markup {
             p.notice role="status" { (t) }
         }
     }
-}
-
-pub fn raw(s: &str) -> PreEscaped<String> {
-    PreEscaped(s.to_string())
 }

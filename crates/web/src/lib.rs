@@ -81,8 +81,9 @@ impl WebState {
     }
 }
 
-/// The routes of the web interface (`/`, `/ui/…`), with their own state.
-pub fn router(services: Services) -> Router {
+/// The routes of the web interface (`/`, `/ui/…`), with their own state inside; mergeable into
+/// a router of any state (the API merges it into its own).
+pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S> {
     let state = WebState::new(services);
     Router::new()
         .route("/", get(|| async { Redirect::to("/ui/") }))
@@ -109,7 +110,7 @@ pub fn router(services: Services) -> Router {
         .route("/ui/audit", get(pages::other::audit))
         .route("/ui/evidence", get(pages::other::evidence_list))
         .route("/ui/evidence/{id}", get(pages::other::evidence_show))
-        .fallback(pages::not_found)
+        .route("/ui/{*rest}", get(pages::not_found))
         .layer(axum::middleware::from_fn_with_state(state.clone(), secure_headers))
         .with_state(state)
 }

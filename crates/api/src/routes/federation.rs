@@ -177,6 +177,32 @@ pub async fn reject_peer(State(st): State<AppState>, Caller(ctx): Caller, Path(i
     Ok(Json(st.services.peer_reject(&ctx, &id, b.reason).await?))
 }
 
+/// Revokes a peer's key: its envelopes and the items it signed (also through relays) are refused
+/// as `revoked` and audited from now on; nothing more is sent to it (node administrators).
+#[utoipa::path(post, path = "/api/v1/federation/peers/{id}/revoke", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Node id or fingerprint prefix")), request_body = RejectPeer,
+    responses((status = 200, body = PeerView), Errors))]
+pub async fn revoke_peer(State(st): State<AppState>, Caller(ctx): Caller, Path(id): Path<String>, ApiJson(b): ApiJson<RejectPeer>) -> Result<Json<PeerView>, ApiError> {
+    Ok(Json(st.services.peer_revoke(&ctx, &id, b.reason).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyExpiry {
+    /// RFC 3339 instant after which the peer's key is refused; `null`: never.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<time::OffsetDateTime>,
+}
+
+/// Sets or clears when a peer's key expires (node administrators).
+#[utoipa::path(put, path = "/api/v1/federation/peers/{id}/key-expiry", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Node id or fingerprint prefix")), request_body = KeyExpiry,
+    responses((status = 200, body = PeerView), Errors))]
+pub async fn set_key_expiry(State(st): State<AppState>, Caller(ctx): Caller, Path(id): Path<String>, ApiJson(b): ApiJson<KeyExpiry>) -> Result<Json<PeerView>, ApiError> {
+    Ok(Json(st.services.peer_set_key_expiry(&ctx, &id, b.expires_at).await?))
+}
+
 /// Revokes, deletes or narrows the distribution of one of this node's objects — here and on
 /// every node that received it (the owner organisation's analysts).
 #[utoipa::path(post, path = "/api/v1/federation/retractions", tag = "federation", security(("bearer" = [])),

@@ -6,6 +6,7 @@ use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod advisories;
 mod audit;
 mod auth;
 mod directory;
@@ -80,12 +81,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(federation::show_peer, federation::remove_peer))
         .routes(routes!(federation::accept_peer))
         .routes(routes!(federation::reject_peer))
+        .routes(routes!(federation::revoke_peer))
+        .routes(routes!(federation::set_key_expiry))
         .routes(routes!(federation::retract))
         .routes(routes!(taxii_admin::list_collections, taxii_admin::create_collection))
         .routes(routes!(taxii_admin::get_collection, taxii_admin::remove_collection))
         .routes(routes!(taxii_admin::list_feeds, taxii_admin::create_feed))
         .routes(routes!(taxii_admin::get_feed, taxii_admin::remove_feed))
         .routes(routes!(taxii_admin::run_feed))
+        .routes(routes!(advisories::list, advisories::import))
+        .routes(routes!(advisories::author))
+        .routes(routes!(advisories::get))
+        .routes(routes!(advisories::csaf))
+        .routes(routes!(advisories::revise))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

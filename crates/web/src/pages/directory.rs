@@ -73,7 +73,7 @@ pub async fn show(State(st): State<WebState>, s: Session, Path(id): Path<String>
             h2 id="const-h" { (l.t("dir-constituency")) }
             dl #constituency {
                 dt { (l.t("dir-prefixes")) } dd { (join(&c.prefixes)) }
-                dt { (l.t("dir-asns")) } dd { (join(&c.asns)) }
+                dt { (l.t("dir-asns")) } dd { (c.asns.iter().map(|a| format!("AS{}", a.0)).collect::<Vec<_>>().join(", ")) }
                 dt { (l.t("dir-domains")) } dd { (join(&c.domains)) }
                 dt { (l.t("dir-sectors")) } dd { (join(&c.sectors)) }
             }

@@ -53,7 +53,7 @@ pub async fn list(State(st): State<WebState>, s: Session) -> Response {
                             td {
                                 @if c.exercise { span.exercise { (l.t("inc-exercise")) } " " }
                                 a href=(format!("/ui/incidents/{}", c.id)) { (c.title) }
-                                br; small.muted { (c.rsit.class) " / " (c.rsit.r #type) }
+                                br; small.muted { (c.rsit.class) " / " (c.rsit.r#type) }
                             }
                             td { (severity_label(l, c.severity.value())) }
                             td { (tlp(c.tlp)) }
@@ -285,7 +285,7 @@ fn case_body(s: &Session, inc: &Incident, timeline: &[atalaya_model::incident::T
                 }
             }
             @if let Some(p) = mine {
-                form#status-form method="post" action=(format!("/ui/incidents/{}/status", inc.id)) {
+                form #status-form method="post" action=(format!("/ui/incidents/{}/status", inc.id)) {
                     (csrf(s))
                     fieldset {
                         legend { (l.t("inc-status-change")) }
@@ -339,7 +339,7 @@ fn case_body(s: &Session, inc: &Incident, timeline: &[atalaya_model::incident::T
                         }
                     }
                     @if edit && r.proposed.iter().any(|p| !p.participating) {
-                        form#notify-form method="post" action=(format!("/ui/incidents/{}/notify", inc.id)) {
+                        form #notify-form method="post" action=(format!("/ui/incidents/{}/notify", inc.id)) {
                             (csrf(s))
                             button type="submit" { (l.t("inc-notify-routed")) }
                         }
@@ -347,7 +347,7 @@ fn case_body(s: &Session, inc: &Incident, timeline: &[atalaya_model::incident::T
                 }
             }
             @if contribute || edit {
-                form#route-form method="post" action=(format!("/ui/incidents/{}/route", inc.id)) {
+                form #route-form method="post" action=(format!("/ui/incidents/{}/route", inc.id)) {
                     (csrf(s))
                     button type="submit" { (l.t("inc-route")) }
                 }
@@ -379,7 +379,7 @@ fn case_body(s: &Session, inc: &Incident, timeline: &[atalaya_model::incident::T
                 }
             }
             @if contribute {
-                form#note-form method="post" action=(format!("/ui/incidents/{}/note", inc.id)) {
+                form #note-form method="post" action=(format!("/ui/incidents/{}/note", inc.id)) {
                     (csrf(s))
                     p {
                         label for="note" { (l.t("inc-note")) }
