@@ -595,3 +595,78 @@ mod evidence_tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Confidence-building measures (OAS CBMs, UN GGE 2015 norms) — [7/11] §2
+//
+// | who                                                                  | read public | read network | write for state S |
+// |----------------------------------------------------------------------|-------------|--------------|-------------------|
+// | anonymous                                                            | yes         | no           | no                |
+// | any authenticated user                                               | yes         | yes          | no                |
+// | national point of contact of S: admin or duty-officer of an          | yes         | yes          | yes               |
+// |   organisation of S of kind national-csirt or national-cyber-authority|            |              |                   |
+// | operator (offline CLI on the node)                                   | yes         | yes          | yes               |
+// Writes are: nominating or removing the policy-level and foreign-affairs points of contact
+// (CBMs 2–3), registering national policies (CBM 1), implementation reports and norm reports.
+
+/// Is this principal the national point of contact of `state`?
+pub fn is_national_point_of_contact(p: &Principal, state: &CountryCode) -> bool {
+    matches!(p.org_kind, OrgKind::NationalCsirt | OrgKind::NationalCyberAuthority)
+        && p.org_country.as_ref() == Some(state)
+        && matches!(p.role, Role::Admin | Role::DutyOfficer)
+}
+
+/// May `subject` change the CBM registry entries of `state` (nominate or remove its points of
+/// contact, register its policies and reports)?
+pub fn decide_cbm_write(subject: &Subject, state: &CountryCode) -> Decision {
+    match subject {
+        Subject::Operator => Decision::Allow,
+        Subject::Anonymous => Decision::Deny("authentication required"),
+        Subject::User(p) => Decision::from_bool(
+            is_national_point_of_contact(p, state),
+            "only the state's national point of contact (admin or duty officer of its national CSIRT or cyber authority) changes its CBM entries",
+        ),
+    }
+}
+
+/// May `subject` read a CBM registry entry (`public` or network-only)?
+pub fn may_read_cbm(subject: &Subject, public: bool) -> bool {
+    public || !matches!(subject, Subject::Anonymous)
+}
+
+#[cfg(test)]
+mod cbm_tests {
+    use super::*;
+
+    fn user(kind: OrgKind, country: &str, role: Role) -> Subject {
+        Subject::User(Principal {
+            user_id: Uuid::new_v4(),
+            username: "u".into(),
+            org_id: Uuid::new_v4(),
+            org_kind: kind,
+            org_country: Some(country.parse().expect("country")),
+            role,
+            home_org: false,
+            groups: vec![],
+        })
+    }
+
+    #[test]
+    fn only_the_national_point_of_contact_writes() {
+        let uy: CountryCode = "UY".parse().expect("UY");
+        for kind in [OrgKind::NationalCsirt, OrgKind::NationalCyberAuthority, OrgKind::SectorCsirt, OrgKind::GovernmentCsirt, OrgKind::LawEnforcementCyberUnit] {
+            for role in Role::ALL {
+                for country in ["UY", "AR"] {
+                    let expected = country == "UY"
+                        && matches!(kind, OrgKind::NationalCsirt | OrgKind::NationalCyberAuthority)
+                        && matches!(role, Role::Admin | Role::DutyOfficer);
+                    assert_eq!(decide_cbm_write(&user(kind, country, role), &uy).allowed(), expected, "{kind:?} {role:?} {country}");
+                }
+            }
+        }
+        assert!(!decide_cbm_write(&Subject::Anonymous, &uy).allowed());
+        assert!(decide_cbm_write(&Subject::Operator, &uy).allowed());
+        assert!(may_read_cbm(&Subject::Anonymous, true) && !may_read_cbm(&Subject::Anonymous, false));
+        assert!(may_read_cbm(&user(OrgKind::Partner, "AR", Role::Partner), false));
+    }
+}

@@ -61,6 +61,29 @@ pub async fn fresh_database(backend: Backend, dir: &Path) -> String {
     }
 }
 
+/// An extra `atalaya serve` process of a [`TestNode`] (see [`TestNode::spawn_extra`]); killed on drop.
+pub struct ExtraProcess {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl ExtraProcess {
+    /// SIGKILL: no shutdown path runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for ExtraProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
 /// A running `atalaya serve`.
 pub struct TestNode {
     pub bin: PathBuf,
@@ -157,9 +180,37 @@ impl TestNode {
         self.spawn_at(&listen);
     }
 
+    /// Another `atalaya serve` process on this node's data directory and database, as a
+    /// scaled-out deployment runs several behind a reverse proxy (scale-out tests).
+    pub fn spawn_extra(&self) -> ExtraProcess {
+        let mut clone = TestNode {
+            bin: self.bin.clone(),
+            data_dir: tempfile::tempdir().expect("tempdir"),
+            database: self.database.clone(),
+            backend: self.backend,
+            url: String::new(),
+            admin_token: self.admin_token.clone(),
+            child: None,
+            env: self.env.clone(),
+        };
+        // Same data directory (node key, config) as this node.
+        let mut cmd_args = vec!["--data-dir".to_string(), self.data_dir.path().display().to_string()];
+        if let Some(db) = &self.database {
+            cmd_args.push("--database".into());
+            cmd_args.push(db.clone());
+        }
+        clone.spawn_with_args(&cmd_args, "127.0.0.1:0");
+        ExtraProcess { child: clone.child.take(), url: clone.url.clone() }
+    }
+
     fn spawn_at(&mut self, listen: &str) {
+        let args = self.store_args();
+        self.spawn_with_args(&args, listen);
+    }
+
+    fn spawn_with_args(&mut self, store_args: &[String], listen: &str) {
         let mut cmd = Command::new(&self.bin);
-        cmd.arg("serve").args(self.store_args()).args(["--listen", listen]).envs(self.env.clone());
+        cmd.arg("serve").args(store_args).args(["--listen", listen]).envs(self.env.clone());
         cmd.env("ATALAYA_LOG", std::env::var("ATALAYA_TEST_LOG").unwrap_or_else(|_| "warn".into()));
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
         let mut child = cmd.spawn().expect("spawn atalaya serve");

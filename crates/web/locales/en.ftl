@@ -37,8 +37,8 @@ back = Back
 
 dash-title = Dashboard
 dash-open-cases = { $count ->
-    [one] { $n } open case
-   *[other] { $n } open cases
+    [one] { $n } case
+   *[other] { $n } cases
 }
 dash-exercises-excluded = { $count ->
     [0] Exercise cases: none.

@@ -37,8 +37,8 @@ back = Volver
 
 dash-title = Panel
 dash-open-cases = { $count ->
-    [one] { $n } caso abierto
-   *[other] { $n } casos abiertos
+    [one] { $n } caso
+   *[other] { $n } casos
 }
 dash-exercises-excluded = { $count ->
     [0] Casos de ejercicio: ninguno.

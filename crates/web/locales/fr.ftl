@@ -37,8 +37,8 @@ back = Retour
 
 dash-title = Tableau de bord
 dash-open-cases = { $count ->
-    [one] { $n } dossier ouvert
-   *[other] { $n } dossiers ouverts
+    [one] { $n } dossier
+   *[other] { $n } dossiers
 }
 dash-exercises-excluded = { $count ->
     [0] Dossiers d'exercice : aucun.

@@ -37,8 +37,8 @@ back = Voltar
 
 dash-title = Painel
 dash-open-cases = { $count ->
-    [one] { $n } caso aberto
-   *[other] { $n } casos abertos
+    [one] { $n } caso
+   *[other] { $n } casos
 }
 dash-exercises-excluded = { $count ->
     [0] Casos de exercício: nenhum.

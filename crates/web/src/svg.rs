@@ -88,20 +88,22 @@ pub fn tile_map(id: &str, title: &str, desc: &str, counts: &BTreeMap<String, u64
     }
 }
 
-/// Legend of the tile map's five steps.
+/// Legend of the tile map: the count range of each step in use.
 pub fn map_legend(title: &str, max: u64) -> Markup {
-    let steps: Vec<(u64, usize)> = (0..=4u64)
-        .map(|i| {
-            let n = if i == 0 { 0 } else { (max * i).div_ceil(4).max(1) };
-            (n, shade(n, max.max(1)).2)
-        })
-        .collect();
+    let mut steps: Vec<(String, usize)> = vec![("0".into(), 0)];
+    for k in 1..=4u64 {
+        let lo = (k - 1) * max / 4 + 1;
+        let hi = k * max / 4;
+        if max > 0 && lo <= hi {
+            steps.push((if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") }, k as usize));
+        }
+    }
     html! {
         div.legend {
             span { (title) ": " }
-            @for (n, step) in steps {
+            @for (range, step) in steps {
                 span class=(format!("swatch step-{step}")) aria-hidden="true" {}
-                span { (if n == 0 { "0".to_string() } else { format!("≤ {n}") }) " " }
+                span { (range) " " }
             }
         }
     }
@@ -155,6 +157,18 @@ mod tests {
         assert!(svg.contains(r#"class="tile step-1" data-state="UY" data-count="1""#));
         assert!(svg.contains(r#"class="tile step-0" data-state="AR" data-count="0""#));
         assert_eq!(svg.matches("<rect").count(), 35);
+    }
+
+    #[test]
+    fn legend_ranges_match_the_tile_steps() {
+        let lg = map_legend("n", 8).into_string();
+        assert!(lg.contains("step-1") && lg.contains("1–2") && lg.contains("7–8"), "{lg}");
+        let one = map_legend("n", 1).into_string();
+        assert_eq!(one.matches("swatch").count(), 2, "{one}");
+        for n in 1..=8u64 {
+            let step = shade(n, 8).2 as u64;
+            assert!(n > (step - 1) * 8 / 4 && n <= step * 8 / 4, "{n} in step {step}");
+        }
     }
 
     #[test]
