@@ -1,7 +1,9 @@
 //! `atalaya`: one binary for a node of the hemispheric CSIRT network.
 mod advisory;
+mod cbm;
 mod backup;
 mod config;
+mod demo;
 mod evidence;
 mod incidents;
 mod intel;
@@ -64,6 +66,9 @@ enum Command {
     /// Evidence records with a chain of custody: add, list, report, verify.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Registry of confidence-building measures (OAS CBMs, UN GGE 2015 norms): list, add, remove.
+    #[command(subcommand)]
+    Cbm(cbm::CbmCommand),
     /// CSAF 2.0 advisories: import, author, revise, export, list.
     #[command(subcommand)]
     Advisory(advisory::AdvisoryCommand),
@@ -71,6 +76,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory (then checks the audit log).
     Restore(backup::RestoreArgs),
+    /// A first look: three local nodes (three states) with sample data; prints the web addresses and logins.
+    Demo(demo::DemoArgs),
 }
 
 /// Where the node's data lives (shared by every command).
@@ -283,8 +290,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Taxii(cmd) => taxii::run(cmd).await,
         Command::Evidence(cmd) => evidence::run(cmd).await,
         Command::Advisory(cmd) => advisory::run(cmd).await,
+        Command::Cbm(cmd) => cbm::run(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Node(NodeCommand::Show { node }) => {
             let l = load(&node)?;
             init_logging(l.file.log.format.as_deref(), l.file.log.level.as_deref(), true);

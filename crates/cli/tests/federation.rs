@@ -357,8 +357,8 @@ on_all_backends!(revoked_and_expired_peer_keys_are_refused_and_audited, |backend
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--at") && err.trim().lines().count() == 1, "{err}");
     let (s, v) = a.call("PUT", &format!("/api/v1/federation/peers/{b_id}/key-expiry"), Some(&a.admin_token), Some(&json!({"expires_at": "yesterday"}))).await;
-    assert_eq!(s, 400, "{v}");
-    assert!(v.to_string().contains("expires_at"), "{v}");
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["field"], "expires_at", "{v}");
 
     // Expired key (CLI): B's envelopes are refused as `expired` and audited; nothing flows.
     let out = a.cli(&["peer", "expire", &b_id, "--at", "2020-01-01T00:00:00Z"]);
@@ -406,4 +406,66 @@ on_all_backends!(revoked_and_expired_peer_keys_are_refused_and_audited, |backend
     let out = b.cli(&["peer", "revoke", &a_fp.replace(' ', "")[..16], "--reason", "peering ended"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("revoked"));
+});
+
+on_all_backends!(sighting_on_another_node_flows_back_to_the_origin, |backend: Backend| async move {
+    // Mesh of three: A (UY) publishes, C (BR) sights, B (AR) is in the sighting's distribution.
+    let a = node(backend, "CSIRT A", "UY", false).await;
+    let b = node(Backend::Sqlite, "CSIRT B", "AR", false).await;
+    let c = node(backend, "CSIRT C", "BR", false).await;
+    peer(&a, &b, false, false).await;
+    peer(&a, &c, false, false).await;
+    peer(&b, &c, false, false).await;
+    let org_c = home_org(&c).await;
+    wait("C's directory entry reaches A", Duration::from_secs(30), || async {
+        a.sql_count(&format!("SELECT COUNT(*) FROM fed_remote_orgs WHERE org_id = '{org_c}'")).await == 1
+    })
+    .await;
+    let green = uuid_id("indicator");
+    import(&a, "?network=true", vec![indicator(&green, GREEN, "green, sighted elsewhere")]).await;
+    wait("the indicator reaches C", Duration::from_secs(30), || async { count(&c, &green).await == 1 }).await;
+    let sighting = uuid_id("sighting");
+    import(
+        &c,
+        "?network=true",
+        vec![json!({
+            "type": "sighting", "spec_version": "2.1", "id": sighting,
+            "created": "2025-02-01T10:00:00.000Z", "modified": "2025-02-01T10:00:00.000Z",
+            "sighting_of_ref": green, "count": 3,
+            "first_seen": "2025-02-01T08:00:00Z", "last_seen": "2025-02-01T09:00:00Z",
+            "object_marking_refs": [GREEN]
+        })],
+    )
+    .await;
+    // The origin receives it as a contribution signed by C and counts it for C's state.
+    wait("C's contribution reaches A", Duration::from_secs(30), || async {
+        a.sql_count(&format!("SELECT COUNT(*) FROM fed_events WHERE kind = 'contribution' AND subject = '{green}'")).await == 1
+    })
+    .await;
+    wait("A counts C's sighting for BR", Duration::from_secs(30), || async {
+        let (s, v) = a.get(&format!("/api/v1/stix/objects/{green}/sightings"), Some(&a.admin_token)).await;
+        s == 200 && v["by_state"]["BR"] == 3 && v["total"] == 3
+    })
+    .await;
+    assert_eq!(a.sql_count(&format!("SELECT COUNT(*) FROM stix_objects WHERE stix_id = '{sighting}' AND owner_org = '{org_c}'")).await, 1, "stored once, as C's");
+    // B is in the sighting's distribution (network): it gets it, and counts it for BR too.
+    wait("B receives the sighting", Duration::from_secs(30), || async { count(&b, &sighting).await == 1 }).await;
+    let (s, v) = b.get(&format!("/api/v1/stix/objects/{green}/sightings"), Some(&b.admin_token)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["by_state"]["BR"], 3, "{v}");
+    // A sighting C keeps to its own organisation does not leave C, not even to the origin.
+    let private = uuid_id("sighting");
+    import(
+        &c,
+        &format!("?organisations={org_c}"),
+        vec![json!({
+            "type": "sighting", "spec_version": "2.1", "id": private,
+            "created": "2025-02-02T10:00:00.000Z", "modified": "2025-02-02T10:00:00.000Z",
+            "sighting_of_ref": green, "object_marking_refs": [AMBER]
+        })],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count(&a, &private).await, 0);
+    assert_eq!(a.sql_count(&format!("SELECT COUNT(*) FROM fed_events WHERE kind = 'contribution' AND subject = '{green}'")).await, 1);
 });

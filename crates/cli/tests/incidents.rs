@@ -46,6 +46,61 @@ fn address_of(cc: &str) -> (String, String, String) {
     (mid, rows[i].3.to_string(), rows[i].4.to_string())
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+/// A webhook receiver (Python http.server) that checks each delivery's HMAC-SHA256 signature
+/// with Python's own `hmac` module and writes it to a directory.
+struct Hooks {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Hooks {
+    fn start(dir: &Path, secret: &str) -> Hooks {
+        let port = free_port();
+        let out = dir.join("hooks");
+        std::fs::create_dir_all(&out).expect("hooks dir");
+        let script = r#"
+import hashlib, hmac, http.server, json, os, sys
+port, out, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['content-length']))
+        ts = self.headers['x-atalaya-timestamp']
+        sig = dict(p.split('=', 1) for p in self.headers['x-atalaya-signature'].split(','))
+        want = hmac.new(secret, ts.encode() + b'.' + body, hashlib.sha256).hexdigest()
+        rec = {'event': self.headers['x-atalaya-event'], 'valid': sig.get('t') == ts and hmac.compare_digest(sig.get('v1', ''), want), 'body': json.loads(body)}
+        p = os.path.join(out, '%06d.json' % len(os.listdir(out)))
+        open(p + '.tmp', 'w').write(json.dumps(rec)); os.rename(p + '.tmp', p)
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()
+"#;
+        let child = Command::new("python3").args(["-c", script]).arg(port.to_string()).arg(&out).arg(secret).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("python3");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "webhook receiver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Hooks { child, dir: out, port }
+    }
+    fn received(&self) -> Vec<Value> {
+        let mut names: Vec<_> = std::fs::read_dir(&self.dir).expect("dir").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        names.sort();
+        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")).collect()
+    }
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 struct Smtp {
     child: Child,
     maildir: PathBuf,
@@ -54,7 +109,10 @@ struct Smtp {
 
 impl Smtp {
     fn start(dir: &Path) -> Smtp {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        Smtp::start_on(dir, free_port())
+    }
+
+    fn start_on(dir: &Path, port: u16) -> Smtp {
         let maildir = dir.join("maildir");
         let child = Command::new(venv_python())
             .args(["-u", "-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
@@ -477,4 +535,90 @@ on_all_backends!(bad_input_exercises_and_statistics, |backend| async move {
     let (code, out, err) = cli(&["incident", "create", "--title", "From the CLI", "--rsit", "fraud/phishing", "--severity", "high", "--observable", "evil.example.py"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.trim().len(), 36, "{out}");
+});
+
+on_all_backends!(outbox_retries_survive_a_restart_and_webhooks_are_signed, |backend| async move {
+    let dir = tempfile::Builder::new().prefix("atalaya-inc-").tempdir().expect("tmp");
+    let secret = "a webhook secret of the SOAR";
+    let hooks = Hooks::start(dir.path(), secret);
+    let smtp_port = free_port(); // nothing listens there yet: deliveries fail and are retried
+    let cfg = dir.path().join("atalaya.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[incidents]\nip_country_dir = \"{}\"\ntick_secs = 1\n[incidents.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+             from = \"Atalaya CSIRT A <atalaya@csirt-a.example>\"\n[[incidents.webhooks]]\nurl = \"http://127.0.0.1:{}/hook\"\nsecret = \"{secret}\"\n",
+            ip_country_dir().display(),
+            hooks.port
+        ),
+    )
+    .expect("config");
+    let cfg_s = cfg.display().to_string();
+    let mut node = TestNode::start_with(
+        bin(),
+        backend,
+        &[("ATALAYA_NODE_NAME", "CSIRT A"), ("ATALAYA_COUNTRY", "UY"), ("ATALAYA_CONFIG", &cfg_s), ("ATALAYA_TEST_CLOCK_HOOK", "1")],
+    )
+    .await;
+    let admin = node.admin_token.clone();
+    let (_, me) = node.get("/api/v1/me", Some(&admin)).await;
+    let home = me["organisation_id"].as_str().expect("home").to_string();
+    let analyst = user_token(&node, &admin, &home, "ana", "analyst").await;
+    let (s, b) = node.post("/api/v1/organisations", Some(&admin), &json!({"name": "CSIRT B", "kind": "national-csirt", "country": "PY"})).await;
+    assert_eq!(s, 201, "{b}");
+    let b_org = b["id"].as_str().expect("id").to_string();
+    let b_admin = user_token(&node, &admin, &b_org, "b-admin", "admin").await;
+    let (s, c) = node.post(&format!("/api/v1/organisations/{b_org}/contacts"), Some(&b_admin), &json!({"name": "B tech", "roles": ["technical"], "email": "tech@csirt-b.example"})).await;
+    assert_eq!(s, 201, "{c}");
+    let (s, case) = node.post("/api/v1/incidents", Some(&analyst), &json!({"title": "DDoS on banks", "rsit": "availability/ddos", "severity": 2, "sectors": ["financial-services"]})).await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_str().expect("id").to_string();
+    let (s, p) = node.post(&format!("/api/v1/incidents/{id}/notify"), Some(&analyst), &json!({"states": ["PY"]})).await;
+    assert_eq!(s, 200, "{p}");
+
+    // The SMTP server is down: the e-mail fails, stays pending with its error, retried later.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, ob) = node.get(&format!("/api/v1/incidents/{id}/outbox"), Some(&analyst)).await;
+        let mail = ob.as_array().expect("outbox").iter().find(|m| m["channel"] == "email").cloned();
+        if let Some(m) = mail.filter(|m| m["attempts"].as_i64().unwrap_or(0) >= 1) {
+            assert_eq!(m["status"], "pending", "{m}");
+            assert!(m["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{m}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failed attempt recorded: {ob}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Kill the node, bring the SMTP server up, restart: the queued message is still there and goes out.
+    node.kill9();
+    let smtp = Smtp::start_on(dir.path(), smtp_port);
+    node.restart();
+    let (s, b) = node.post("/api/v1/test/clock", Some(&admin), &json!({"seconds": 120})).await;
+    assert_eq!(s, 204, "{b}");
+    let mails = smtp.wait_for("the retried notification", |m| !m.is_empty()).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].0.contains("tech@csirt-b.example"));
+    let gpg = Gpg::new();
+    gpg.import(node.get("/api/v1/notifications/openpgp-key", None).await.1["armored"].as_str().expect("key"));
+    let status = gpg.verify_clear(&mails[0].2);
+    assert!(status.contains("GOODSIG"), "{status}");
+    let (_, ob) = node.get(&format!("/api/v1/incidents/{id}/outbox"), Some(&analyst)).await;
+    let m = ob.as_array().expect("outbox").iter().find(|m| m["channel"] == "email").cloned().expect("mail");
+    assert_eq!(m["status"], "sent", "{m}");
+    assert!(m["attempts"].as_i64().unwrap_or(0) >= 2, "{m}");
+
+    // Webhooks: every event delivered, signature valid by Python's hmac.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let got = loop {
+        let got = hooks.received();
+        if got.iter().any(|h| h["event"] == "incident.notified") {
+            break got;
+        }
+        assert!(Instant::now() < deadline, "no webhook: {got:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(got.iter().all(|h| h["valid"] == true), "{got:?}");
+    let n = got.iter().find(|h| h["event"] == "incident.notified").expect("notified");
+    assert_eq!(n["body"]["incident"], id.as_str());
+    assert_eq!(n["body"]["exercise"], false);
 });

@@ -197,7 +197,7 @@ on_all_backends!(our_client_pulls_every_medallion_collection, |backend| async mo
     assert_eq!(got, want);
     let originals: Vec<&Value> = data["trustgroup1"]["collections"].as_array().into_iter().flatten().flat_map(|c| c["objects"].as_array().into_iter().flatten()).collect();
     for o in a.body["objects"].as_array().into_iter().flatten() {
-        assert!(originals.iter().any(|x| *x == o), "stored verbatim: {o}");
+        assert!(originals.contains(&o), "stored verbatim: {o}");
     }
     // Pulling again finds nothing new (resumes after the last date added).
     let out = node.cli(&["taxii", "pull", &root, "--collection", COLL, "--user", USER, "--password", PASSWORD, "--quiet", "--json"]);

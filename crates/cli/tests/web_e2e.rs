@@ -115,11 +115,36 @@ on_all_backends!(web_interface_in_a_real_browser, |backend: Backend| async move 
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["stored"], 1, "{r}");
 
+    // Headers and cookies of the web interface, seen by a plain HTTP client.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let root = http.get(format!("{}/", n.url)).send().await.expect("GET /");
+    assert!(root.status().is_redirection(), "{}", root.status());
+    assert_eq!(root.headers()["location"], "/ui/");
+    let anon = http.get(format!("{}/ui/incidents", n.url)).send().await.expect("GET /ui/incidents");
+    assert!(anon.status().is_redirection() && anon.headers()["location"].to_str().unwrap_or("").starts_with("/ui/login?next="), "{:?}", anon.headers());
+    let form = http.get(format!("{}/ui/login", n.url)).header("accept-language", "pt-BR,pt;q=0.9,en;q=0.5").send().await.expect("GET /ui/login");
+    assert_eq!(form.status(), 200);
+    let h = form.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap_or("");
+    for part in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(part), "CSP lacks {part}: {csp}");
+    }
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h.contains_key("referrer-policy"));
+    assert!(!h.contains_key("strict-transport-security"), "HSTS only when the node is reached over https");
+    let cookie = h["set-cookie"].to_str().unwrap_or("");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
+        assert!(cookie.contains(flag), "cookie lacks {flag}: {cookie}");
+    }
+    let html = form.text().await.expect("body");
+    assert!(html.contains("<html lang=\"pt\"") && html.contains("Nome de usuário"), "Accept-Language not followed");
+
     let dir = tempfile::tempdir().expect("tmp");
     let (b, bad_id) = bundle();
     let bundle_path = dir.path().join("bundle.json");
     std::fs::write(&bundle_path, serde_json::to_vec_pretty(&b).expect("json")).expect("write bundle");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots").join(backend.name());
+    let _ = std::fs::remove_dir_all(&shots);
     let config = json!({
         "users": users,
         "bundle": bundle_path,
@@ -147,7 +172,7 @@ on_all_backends!(web_interface_in_a_real_browser, |backend: Backend| async move 
     assert!(out.status.success(), "browser test failed on {}:\n{stdout}\n{stderr}", backend.name());
     assert!(stdout.contains("all checks passed"), "{stdout}");
     for lang in ["en", "es", "pt", "fr"] {
-        for screen in ["dashboard", "intel", "object", "import", "incidents", "case", "directory", "peers", "audit"] {
+        for screen in ["dashboard", "intel", "object", "import", "incidents", "case", "directory", "organisation", "evidence", "peers", "audit"] {
             let p = shots.join(format!("{lang}-{screen}.png"));
             let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
             assert!(len > 1000, "screenshot {} missing or empty", p.display());
@@ -170,3 +195,66 @@ on_all_backends!(web_interface_in_a_real_browser, |backend: Backend| async move 
     }
     assert!(text.contains("(web)"), "web requests are not marked in the audit source");
 });
+
+/// `atalaya demo`: three nodes come up, seeded and peered, and the printed logins work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_starts_three_seeded_peered_nodes() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut child = std::process::Command::new(bin())
+        .args(["demo", "--port", "0", "--dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut urls = vec![];
+    let mut password = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while urls.len() < 3 || password.is_empty() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = match rx.recv_timeout(left) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("demo printed {} URLs before the deadline", urls.len());
+            }
+        };
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            urls.push(u.trim_end_matches("/ui/").to_string());
+        }
+        if let Some(p) = line.split("password: ").nth(1) {
+            password = p.trim_end_matches("):").to_string();
+        }
+    }
+    let http = reqwest::Client::new();
+    let login = |url: String, user: &'static str, password: String| {
+        let http = http.clone();
+        async move {
+            let r: Value = http.post(format!("{url}/api/v1/auth/login")).json(&json!({"username": user, "password": password})).send().await.expect("login").json().await.expect("json");
+            r["token"].as_str().unwrap_or_else(|| panic!("login {user} at {url}: {r}")).to_string()
+        }
+    };
+    let admin = login(urls[0].clone(), "admin", password.clone()).await;
+    let peers: Value = http.get(format!("{}/api/v1/federation/peers", urls[0])).bearer_auth(&admin).send().await.expect("peers").json().await.expect("json");
+    let active = peers.as_array().map(|a| a.iter().filter(|p| p["state"] == "active").count()).unwrap_or(0);
+    let analyst = login(urls[0].clone(), "analyst", password.clone()).await;
+    let cases: Value = http.get(format!("{}/api/v1/incidents", urls[0])).bearer_auth(&analyst).send().await.expect("cases").json().await.expect("json");
+    let objects: Value = http.get(format!("{}/api/v1/stix/objects", urls[1])).bearer_auth(login(urls[1].clone(), "analyst", password.clone()).await).send().await.expect("objects").json().await.expect("json");
+    let page = http.get(format!("{}/ui/login", urls[2])).send().await.expect("ui");
+    let ui_ok = page.status() == 200;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(active, 2, "the first node should be peered with the other two: {peers}");
+    let case = cases.as_array().and_then(|a| a.iter().find(|c| c["exercise"] == false)).cloned().expect("a real case");
+    assert!(case["participants"].as_u64().unwrap_or(0) >= 2, "the cross-border case notifies two states: {case}");
+    assert!(objects.to_string().contains("C2 server seen by PY"), "the PY node holds its own intelligence: {objects}");
+    assert!(ui_ok, "the web interface answers on the third node");
+}

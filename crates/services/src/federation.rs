@@ -331,6 +331,15 @@ impl Services {
         }
     }
 
+    /// The country of an organisation: of this node's directory, or of another node's (from
+    /// its signed directory entries) — sightings count per reporting state across nodes.
+    pub(crate) async fn org_country(&self, org: uuid::Uuid) -> Result<Option<String>> {
+        if let Some(o) = self.store.org_get(org).await? {
+            return Ok(o.body.country.map(|c| c.to_string()));
+        }
+        Ok(self.store.fed_remote_orgs().await?.into_iter().find(|o| o.org_id == org).and_then(|o| o.country))
+    }
+
     // ------------------------------------------------------------------ operator view
 
     fn peer_view(&self, p: &PeerRecord, heads: (i64, i64)) -> PeerView {
@@ -1297,6 +1306,11 @@ impl Services {
                         continue;
                     }
                     applied += 1;
+                    if c.target_origin == me {
+                        if let Err(e) = self.store_contribution(&mut tx, c, now).await? {
+                            reject(&mut rejected, i, &e);
+                        }
+                    }
                 }
             }
         }
@@ -1322,6 +1336,41 @@ impl Services {
             self.federation_notify();
         }
         Ok(rejected)
+    }
+
+    /// At the origin: a contributed sighting of one of our objects is stored as the
+    /// contributor's (its organisation, hence its state, counts in the sightings), readable like
+    /// the object it is about, subject to its own TLP. It is not forwarded as an object version
+    /// (only its author can sign one); nodes in its distribution get it from its author.
+    async fn store_contribution(&self, tx: &mut atalaya_store::Tx, c: &fed::Contribution, now: time::OffsetDateTime) -> Result<std::result::Result<(), FedError>> {
+        let checked = match atalaya_stix::object::check_object(c.object.clone()) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(FedError::Malformed { field: format!("object.{}", e.field), reason: e.reason })),
+        };
+        if checked.object_type != "sighting" || c.object.get("sighting_of_ref").and_then(|v| v.as_str()) != Some(c.target_stix_id.as_str()) {
+            return Ok(Err(FedError::Malformed { field: "object.sighting_of_ref".into(), reason: "a contribution stored by the origin is a sighting of target_stix_id".into() }));
+        }
+        let Some(target) = tx.stix_versions(&c.target_stix_id).await?.pop() else { return Ok(Ok(())) };
+        let Some(org) = self.store.fed_remote_orgs().await?.into_iter().find(|o| o.node_id == c.from.as_str()).map(|o| o.org_id) else {
+            return Ok(Err(FedError::UnknownPeer { node: c.from.to_string() }));
+        };
+        let tlp = checked.tlp().unwrap_or(self.config.default_tlp);
+        let row = NewStixObject {
+            stix_id: checked.id.clone(),
+            version: checked.version(),
+            object_type: checked.object_type.clone(),
+            spec_version: if checked.spec_version.is_empty() { "2.1".into() } else { checked.spec_version.clone() },
+            tlp,
+            owner_org: org,
+            revoked: checked.revoked,
+            distribution: target.distribution.clone(),
+            sighting_of: Some(c.target_stix_id.clone()),
+            sectors: crate::intel::sectors_of(&c.object),
+            search_text: crate::intel::search_text(&c.object),
+            body: serde_json::to_string(&c.object).unwrap_or_default(),
+        };
+        tx.stix_insert(&[row], now).await?;
+        Ok(Ok(()))
     }
 
     async fn flush_versions(&self, tx: &mut atalaya_store::Tx, rows: &mut Vec<NewStixObject>, pending: &mut Vec<(OriginRecord, bool)>, now: time::OffsetDateTime) -> Result<u64> {
@@ -1487,6 +1536,7 @@ impl Services {
         let me = self.node_id();
         let mut user_orgs: HashMap<uuid::Uuid, uuid::Uuid> = HashMap::new();
         let mut to_sign = Vec::with_capacity(recs.len());
+        let mut sighting_dist: HashMap<i64, Distribution> = HashMap::new();
         for r in &recs {
             if !orgs.contains(&r.owner_org) {
                 continue;
@@ -1518,6 +1568,9 @@ impl Services {
                 network: doc.network,
                 named_users: named,
             };
+            if r.object_type == "sighting" {
+                sighting_dist.insert(r.seq, distribution.clone());
+            }
             to_sign.push((r.seq, r.owner_org, r.stix_id.clone(), r.version.clone(), r.tlp, distribution, r.body.clone()));
         }
         // Ed25519 + canonical JSON per version: on every core, off the async workers.
@@ -1563,6 +1616,37 @@ impl Services {
         .map_err(|e| ServiceError::Internal(format!("signer: {e}")))?;
         let mut tx = self.store.begin().await?;
         tx.fed_origins_insert(&signed_rows).await?;
+        // Sightings of objects another node owns flow back to that origin as contributions
+        // (§8.4, §12), whatever their own distribution.
+        let now = to_micros(self.now());
+        let infos = if sighting_dist.is_empty() { HashMap::new() } else { self.peer_infos(&self.store.fed_peers().await?).await? };
+        for r in recs.iter().filter(|r| orgs.contains(&r.owner_org) && r.object_type == "sighting") {
+            let Some(target) = r.sighting_of.as_deref() else { continue };
+            let Some(owner) = tx.fed_owner_of(target).await? else { continue };
+            let Ok(target_origin) = NodeId::parse(&owner) else { continue };
+            if target_origin == me {
+                continue;
+            }
+            // The sighting's own TLP and distribution must admit the origin's node.
+            let Some(distribution) = sighting_dist.get(&r.seq) else { continue };
+            let admitted = match infos.get(&owner) {
+                Some(info) => atalaya_policy::may_federate(&ItemMeta { tlp: r.tlp, owner_org: OrgId(r.owner_org), distribution: distribution.clone() }, info),
+                // Behind a relay: only what the whole network may see.
+                None => distribution.network && r.tlp <= Tlp::Green,
+            };
+            if !admitted {
+                continue;
+            }
+            let Ok(object) = serde_json::from_str::<serde_json::Value>(&r.body) else { continue };
+            let item = fed::sign_item(
+                self.signing_key(),
+                Item::Contribution(fed::Contribution { from: me.clone(), target_origin, target_stix_id: target.to_string(), object, origin_signature: String::new() }),
+            );
+            if item.validate().is_ok() {
+                tx.fed_event_insert("contribution", target, me.as_str(), &digest_of(&item), None, &item_json(&item), now).await?;
+                progressed = true;
+            }
+        }
         tx.meta_set("fed.signed_seq", &last.to_string()).await?;
         tx.commit().await?;
         progressed |= !signed_rows.is_empty();

@@ -911,7 +911,7 @@ impl Services {
             let n = body.get("count").and_then(|c| c.as_u64()).unwrap_or(1);
             total += n;
             if !countries.contains_key(&r.owner_org) {
-                let c = self.store.org_get(r.owner_org).await?.and_then(|o| o.body.country).map(|c| c.to_string()).unwrap_or_else(|| "??".into());
+                let c = self.org_country(r.owner_org).await?.unwrap_or_else(|| "??".into());
                 countries.insert(r.owner_org, c);
             }
             *by_state.entry(countries[&r.owner_org].clone()).or_insert(0) += n;

@@ -64,6 +64,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_advisories.sql"),
         postgres: include_str!("../migrations/postgres/0010_advisories.sql"),
     },
+    Migration {
+        version: 11,
+        name: "cbm",
+        sqlite: include_str!("../migrations/sqlite/0011_cbm.sql"),
+        postgres: include_str!("../migrations/postgres/0011_cbm.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "awareness_library",
+        sqlite: include_str!("../migrations/sqlite/0012_awareness_library.sql"),
+        postgres: include_str!("../migrations/postgres/0012_awareness_library.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

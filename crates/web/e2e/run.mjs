@@ -149,6 +149,9 @@ try {
   // ---------------------------------------------------------------- administrator: every screen, 4 languages
   step('every main screen in every language');
   await login(page, cfg.users.chief);
+  await page.goto(`${base}/ui/directory`);
+  const orgHref = await page.getAttribute(`#organisations a:has-text("${cfg.expect.routed_org}")`, 'href');
+  check(orgHref && orgHref.startsWith('/ui/directory/'), 'the directory does not list the routed organisation');
   const screens = [
     ['dashboard', '/ui/'],
     ['intel', `/ui/intel?q=${encodeURIComponent(cfg.expect.search_value)}`],
@@ -157,6 +160,8 @@ try {
     ['incidents', '/ui/incidents'],
     ['case', caseUrl.replace(base, '')],
     ['directory', '/ui/directory'],
+    ['organisation', orgHref],
+    ['evidence', '/ui/evidence'],
     ['peers', '/ui/peers'],
     ['audit', '/ui/audit'],
   ];
@@ -178,6 +183,8 @@ try {
     const tile = await page.getAttribute('#map g[data-state="PY"]', 'data-count');
     check(Number(tile) >= 1, `${lang}: the map does not colour PY (count ${tile})`);
     check(await page.isVisible('a[href="/ui/audit"]'), `${lang}: the administrator does not see the audit log entry`);
+    await page.goto(`${base}${orgHref}`);
+    check((await page.textContent('#constituency')).includes('198.51.100.0/24'), `${lang}: the constituency is not shown`);
   }
   for (const name of ['dashboard', 'incidents', 'directory', 'audit']) {
     for (const lang of ['es', 'pt', 'fr']) {

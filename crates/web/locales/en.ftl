@@ -36,7 +36,7 @@ error-unavailable = The database is not available right now. Try again shortly.
 back = Back
 
 dash-title = Dashboard
-dash-open-cases = { $count ->
+dash-cases = { $count ->
     [one] { $n } case
    *[other] { $n } cases
 }
@@ -51,11 +51,9 @@ dash-over-time = Cases opened per week (last 12 weeks)
 dash-map = Affected states
 dash-map-desc = Tile map of the 35 OAS member states; the darker the tile, the more cases.
 dash-map-legend = Number of cases
-dash-objects = Intelligence objects per sector
 col-state = State
 col-cases = Cases
 col-sector = Sector
-col-objects = Objects
 col-acknowledged = Acknowledged
 col-mitigated = Mitigated
 col-mean-ack = Mean time to acknowledge
@@ -71,7 +69,6 @@ intel-results = { $count ->
 }
 intel-value-matches = Objects holding this value, its networks or its domains
 intel-no-results = Nothing found.
-intel-recent = Latest objects
 intel-import-title = Import a STIX 2.1 bundle
 intel-import-file = Bundle or JSON lines file
 intel-import-help = STIX 2.1 only; every object is checked against the specification. Distribution: the network, within the TLP of each object.

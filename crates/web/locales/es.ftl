@@ -36,7 +36,7 @@ error-unavailable = La base de datos no está disponible en este momento. Intén
 back = Volver
 
 dash-title = Panel
-dash-open-cases = { $count ->
+dash-cases = { $count ->
     [one] { $n } caso
    *[other] { $n } casos
 }
@@ -51,11 +51,9 @@ dash-over-time = Casos abiertos por semana (últimas 12 semanas)
 dash-map = Estados afectados
 dash-map-desc = Mapa de mosaicos de los 35 Estados miembros de la OEA; cuanto más oscuro, más casos.
 dash-map-legend = Número de casos
-dash-objects = Objetos de inteligencia por sector
 col-state = Estado
 col-cases = Casos
 col-sector = Sector
-col-objects = Objetos
 col-acknowledged = Acusados
 col-mitigated = Mitigados
 col-mean-ack = Tiempo medio de acuse
@@ -71,7 +69,6 @@ intel-results = { $count ->
 }
 intel-value-matches = Objetos que contienen este valor, sus redes o sus dominios
 intel-no-results = No se encontró nada.
-intel-recent = Objetos más recientes
 intel-import-title = Importar un paquete STIX 2.1
 intel-import-file = Archivo de paquete o de líneas JSON
 intel-import-help = Solo STIX 2.1; cada objeto se verifica según la especificación. Distribución: la red, dentro del TLP de cada objeto.

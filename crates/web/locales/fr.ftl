@@ -36,7 +36,7 @@ error-unavailable = La base de données n'est pas disponible pour le moment. Ré
 back = Retour
 
 dash-title = Tableau de bord
-dash-open-cases = { $count ->
+dash-cases = { $count ->
     [one] { $n } dossier
    *[other] { $n } dossiers
 }
@@ -51,11 +51,9 @@ dash-over-time = Dossiers ouverts par semaine (12 dernières semaines)
 dash-map = États touchés
 dash-map-desc = Carte en tuiles des 35 États membres de l'OEA ; plus la tuile est foncée, plus il y a de dossiers.
 dash-map-legend = Nombre de dossiers
-dash-objects = Objets de renseignement par secteur
 col-state = État
 col-cases = Dossiers
 col-sector = Secteur
-col-objects = Objets
 col-acknowledged = Accusés
 col-mitigated = Atténués
 col-mean-ack = Délai moyen d'accusé de réception
@@ -71,7 +69,6 @@ intel-results = { $count ->
 }
 intel-value-matches = Objets contenant cette valeur, ses réseaux ou ses domaines
 intel-no-results = Aucun résultat.
-intel-recent = Objets les plus récents
 intel-import-title = Importer un paquet STIX 2.1
 intel-import-file = Fichier de paquet ou de lignes JSON
 intel-import-help = STIX 2.1 uniquement ; chaque objet est vérifié selon la spécification. Diffusion : le réseau, dans les limites du TLP de chaque objet.

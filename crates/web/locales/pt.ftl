@@ -36,7 +36,7 @@ error-unavailable = O banco de dados não está disponível no momento. Tente no
 back = Voltar
 
 dash-title = Painel
-dash-open-cases = { $count ->
+dash-cases = { $count ->
     [one] { $n } caso
    *[other] { $n } casos
 }
@@ -51,11 +51,9 @@ dash-over-time = Casos abertos por semana (últimas 12 semanas)
 dash-map = Estados afetados
 dash-map-desc = Mapa de blocos dos 35 Estados membros da OEA; quanto mais escuro, mais casos.
 dash-map-legend = Número de casos
-dash-objects = Objetos de inteligência por setor
 col-state = Estado
 col-cases = Casos
 col-sector = Setor
-col-objects = Objetos
 col-acknowledged = Confirmados
 col-mitigated = Mitigados
 col-mean-ack = Tempo médio de confirmação
@@ -71,7 +69,6 @@ intel-results = { $count ->
 }
 intel-value-matches = Objetos que contêm este valor, suas redes ou seus domínios
 intel-no-results = Nada encontrado.
-intel-recent = Objetos mais recentes
 intel-import-title = Importar um pacote STIX 2.1
 intel-import-file = Arquivo de pacote ou de linhas JSON
 intel-import-help = Somente STIX 2.1; cada objeto é verificado conforme a especificação. Distribuição: a rede, dentro do TLP de cada objeto.

@@ -202,6 +202,7 @@ impl L {
     }
 }
 
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; the workspace supports 1.85
 fn group(digits: &str, sep: &str) -> String {
     let n = digits.len();
     let mut out = String::with_capacity(n + n / 3 * sep.len());

@@ -124,3 +124,45 @@ pub fn notice(text: Option<String>) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    /// Every visible control has a label, the page names its language, the skip link leads to
+    /// `main`, and the heading comes first inside `main` — in every language.
+    #[test]
+    fn shell_is_accessible_in_every_language() {
+        for lang in Lang::ALL {
+            let l = L(lang);
+            let body = html! {
+                form { label for="a" { "A" } input id="a" name="a" type="text"; }
+                (tlp(Tlp::AmberStrict))
+            };
+            let out = page(&l, None, &l.t("login-title"), "", body).into_string();
+            assert!(out.starts_with("<!DOCTYPE html><html lang=\"") && out.contains(&format!("lang=\"{}\" dir=\"ltr\"", lang.code())), "{out}");
+            assert!(out.contains("class=\"skip\" href=\"#main\"") && out.contains("<main id=\"main\""));
+            assert!(out.contains(&format!("<main id=\"main\" tabindex=\"-1\"><h1>{}</h1>", l.t("login-title"))));
+            for (i, _) in out.match_indices("<select id=\"").chain(out.match_indices("<input id=\"")) {
+                let rest = &out[i..];
+                let id = rest.split('"').nth(1).unwrap_or("");
+                assert!(out.contains(&format!("for=\"{id}\"")), "{}: control {id} has no label", lang.code());
+            }
+            // The TLP label is the FIRST literal in every language.
+            assert!(out.contains(">TLP:AMBER+STRICT</span>"));
+            // The language picker lists every language by its own name.
+            for other in Lang::ALL {
+                assert!(out.contains(other.endonym()));
+            }
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped() {
+        let l = L(Lang::En);
+        let out = page(&l, None, "<script>alert(1)</script>", "", html! { p { ("<img src=x onerror=alert(1)>") } }).into_string();
+        assert!(!out.contains("<script>alert") && !out.contains("<img src=x"));
+        assert!(out.contains("&lt;script&gt;"));
+    }
+}

@@ -9,11 +9,14 @@ use utoipa_axum::routes;
 mod advisories;
 mod audit;
 mod auth;
+mod cbm;
 mod directory;
 mod evidence;
 mod incidents;
+mod library;
 pub mod federation;
 mod misp;
+mod public;
 mod stix;
 mod system;
 mod taxii_admin;
@@ -94,6 +97,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::get))
         .routes(routes!(advisories::csaf))
         .routes(routes!(advisories::revise))
+        .routes(routes!(cbm::list))
+        .routes(routes!(cbm::reference))
+        .routes(routes!(cbm::add_policy))
+        .routes(routes!(cbm::designate))
+        .routes(routes!(cbm::report_implementation))
+        .routes(routes!(cbm::report_norm))
+        .routes(routes!(cbm::remove))
+        .routes(routes!(public::items))
+        .routes(routes!(public::feed))
+        .routes(routes!(public::advisory))
+        .routes(routes!(public::list_campaigns, public::create_campaign))
+        .routes(routes!(library::list, library::add))
+        .routes(routes!(library::get))
 }
 
 /// Routes outside the OpenAPI document (it cannot describe itself; metrics are text).

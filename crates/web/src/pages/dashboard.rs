@@ -15,7 +15,6 @@ pub async fn page_data(st: &WebState, s: &Session) -> Result<maud::Markup, atala
     let l = &s.l;
     let stats = st.services.incident_statistics(&s.ctx).await?;
     let cases = st.services.list_incidents(&s.ctx, &IncidentFilter { exercise: Some(false), state: None }).await?;
-    let sectors = st.services.sector_counts(&s.ctx).await?;
     // Affected states: every state named on a (non-exercise) case, plus the participating ones.
     let mut affected: BTreeMap<String, u64> = BTreeMap::new();
     for c in &cases {
@@ -49,13 +48,13 @@ pub async fn page_data(st: &WebState, s: &Session) -> Result<maud::Markup, atala
     Ok(html! {
         section.summary aria-labelledby="sum-h" {
             h2 id="sum-h" class="visually-hidden" { (l.t("dash-title")) }
-            p.big { (l.count("dash-open-cases", stats.cases)) }
+            p.big { (l.count("dash-cases", stats.cases)) }
             p.muted { (l.count("dash-exercises-excluded", stats.exercises_excluded)) }
         }
         div.grid {
             section aria-labelledby="map-h" {
                 h2 id="map-h" { (l.t("dash-map")) }
-                (svg::tile_map("map", &l.t("dash-map"), &l.t("dash-map-desc"), &affected, |code, n| format!("{code}: {}", l.count("dash-open-cases", n))))
+                (svg::tile_map("map", &l.t("dash-map"), &l.t("dash-map-desc"), &affected, |code, n| format!("{code}: {}", l.count("dash-cases", n))))
                 (svg::map_legend(&l.t("dash-map-legend"), max))
             }
             section aria-labelledby="time-h" {
@@ -102,15 +101,6 @@ pub async fn page_data(st: &WebState, s: &Session) -> Result<maud::Markup, atala
                     table #by-sector {
                         thead { tr { th scope="col" { (l.t("col-sector")) } th scope="col" { (l.t("col-cases")) } } }
                         tbody { @for (k, n) in &stats.by_sector { tr { th scope="row" { (k) } td.num { (l.int(*n)) } } } }
-                    }
-                }
-            }
-            section aria-labelledby="obj-h" {
-                h2 id="obj-h" { (l.t("dash-objects")) }
-                @if sectors.is_empty() { p { (l.t("no-data")) } } @else {
-                    table #objects-by-sector {
-                        thead { tr { th scope="col" { (l.t("col-sector")) } th scope="col" { (l.t("col-objects")) } } }
-                        tbody { @for (k, n) in &sectors { tr { th scope="row" { (k) } td.num { (l.int(*n)) } } } }
                     }
                 }
             }

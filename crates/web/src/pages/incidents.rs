@@ -392,6 +392,7 @@ fn case_body(s: &Session, inc: &Incident, timeline: &[atalaya_model::incident::T
     }
 }
 
+#[allow(clippy::result_large_err)] // the error is the page to answer with
 fn parse_id(s: &Session, id: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(id).map_err(|_| crate::error_page(&s.l, Some(s), &ServiceError::NotFound(id.to_string())))
 }

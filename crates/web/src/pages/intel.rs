@@ -50,18 +50,10 @@ fn objects_table(l: &crate::i18n::L, id: &str, rows: &[(&ObjectView, Vec<String>
 pub async fn search(State(st): State<WebState>, s: Session, Query(q): Query<SearchQuery>) -> Response {
     let l = &s.l;
     let query = q.q.trim().to_string();
+    // Without a query: only the form. (Listing objects would scan the store and audit every
+    // TLP:AMBER read on each visit; the search is the way in.)
     let body = if query.is_empty() {
-        // The newest objects: the visible ones among the last thousand (policy filters per item).
-        let all = match st.services.list_objects(&s.ctx, 0, 1000, &[]).await {
-            Ok(v) => v,
-            Err(e) => return crate::error_page(l, Some(&s), &e),
-        };
-        let rows: Vec<(&ObjectView, Vec<String>)> = all.iter().rev().take(50).map(|v| (v, vec![])).collect();
-        html! {
-            (search_form(l, ""))
-            h2 { (l.t("intel-recent")) }
-            @if rows.is_empty() { p { (l.t("intel-no-results")) } } @else { (objects_table(l, "recent", &rows)) }
-        }
+        html! { (search_form(l, "")) }
     } else {
         let hits = match st.services.search(&s.ctx, &query, 200).await {
             Ok(h) => h,

@@ -21,6 +21,7 @@ pub fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
 }
 
 /// 403 unless the form carries the session's CSRF token.
+#[allow(clippy::result_large_err)] // the error is the page to answer with
 pub fn check_csrf(st: &WebState, s: &Session, f: &Fields) -> Result<(), Response> {
     if st.csrf_ok(&s.token, field(f, "csrf").unwrap_or("")) {
         Ok(())
