@@ -335,7 +335,7 @@ on_all_backends!(cross_border_case_routed_notified_acknowledged_escalated, |back
     assert_eq!(s, 201, "{case}");
     let id = case["id"].as_str().expect("id").to_string();
     assert_eq!(case["reporting_state"], "UY");
-    assert_eq!(case["origin_node"].as_str().map(str::len).unwrap_or(0) > 10, true);
+    assert!(case["origin_node"].as_str().map(str::len).unwrap_or(0) > 10, "{case}");
 
     // Routing with reasoning.
     let (s, r) = n.get(&format!("/api/v1/incidents/{id}/routing"), Some(&w.analyst)).await;

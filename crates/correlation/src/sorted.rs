@@ -55,9 +55,21 @@ fn merge3<T: Ord + Copy>(
         // Usually only one level has keys in the range (always after a
         // compaction): drain it without comparisons.
         match (a.peek().is_some(), b.peek().is_some(), c.peek().is_some()) {
-            (_, false, false) => return a.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
-            (false, true, false) => return b.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
-            (false, false, true) => return c.try_for_each(|x| if f(x) { Some(()) } else { None }).unwrap_or(()),
+            (_, false, false) => {
+                return a
+                    .try_for_each(|x| if f(x) { Some(()) } else { None })
+                    .unwrap_or(())
+            }
+            (false, true, false) => {
+                return b
+                    .try_for_each(|x| if f(x) { Some(()) } else { None })
+                    .unwrap_or(())
+            }
+            (false, false, true) => {
+                return c
+                    .try_for_each(|x| if f(x) { Some(()) } else { None })
+                    .unwrap_or(())
+            }
             _ => {}
         }
         let m = [a.peek(), b.peek(), c.peek()]

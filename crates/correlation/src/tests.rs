@@ -233,7 +233,13 @@ fn domain_hierarchy() {
 /// their parents, themselves and their subdomains.
 #[test]
 fn deep_and_overlong_domains() {
-    for (depth, label) in [(23usize, "a"), (24, "b"), (25, "c"), (40, "d"), (30, &"x".repeat(20)[..])] {
+    for (depth, label) in [
+        (23usize, "a"),
+        (24, "b"),
+        (25, "c"),
+        (40, "d"),
+        (30, &"x".repeat(20)[..]),
+    ] {
         let mut i = idx();
         let labels: Vec<String> = (0..depth).map(|k| format!("{label}{k}")).collect();
         let name = |from: usize| labels[from..].join(".") + ".example";
@@ -254,9 +260,21 @@ fn deep_and_overlong_domains() {
         let mid = depth / 2;
         let l = i.lookup(&Value::Domain(name(mid)), 1000);
         let exact = l.matches.iter().filter(|m| m.2 == MatchKind::Exact).count();
-        let parents = l.matches.iter().filter(|m| m.2 == MatchKind::ParentDomain).count();
-        let subs = l.matches.iter().filter(|m| m.2 == MatchKind::Subdomain).count();
-        assert_eq!((exact, parents, subs), (1, depth - mid - 1, mid), "depth {depth}");
+        let parents = l
+            .matches
+            .iter()
+            .filter(|m| m.2 == MatchKind::ParentDomain)
+            .count();
+        let subs = l
+            .matches
+            .iter()
+            .filter(|m| m.2 == MatchKind::Subdomain)
+            .count();
+        assert_eq!(
+            (exact, parents, subs),
+            (1, depth - mid - 1, mid),
+            "depth {depth}"
+        );
     }
 }
 

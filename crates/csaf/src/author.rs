@@ -167,7 +167,8 @@ pub fn build(input: &AuthorInput, cx: &AuthorContext, previous: Option<&Value>, 
 
     // Product tree: vendor → product name → version, ids CSAFPID-0001… in input order.
     let mut ids = vec![];
-    let mut vendors: Vec<(String, Vec<(String, Vec<Value>)>)> = vec![];
+    type Leaves = Vec<(String, Vec<Value>)>;
+    let mut vendors: Vec<(String, Leaves)> = vec![];
     for (i, p) in input.products.iter().enumerate() {
         let vendor = text(&mut errs, &format!("/products/{i}/vendor"), &p.vendor, 200);
         let product = text(&mut errs, &format!("/products/{i}/product"), &p.product, 200);

@@ -410,10 +410,8 @@ pub fn validate(doc: &Value) -> Vec<Issue> {
             refs.extend(prods);
         }
         // Profile tests for the vulnerability.
-        if category == "csaf_security_advisory" || category == "csaf_vex" {
-            if v.get("notes").is_none() {
-                c.push("6.1.27.5", &p, "each vulnerability of this profile needs notes");
-            }
+        if (category == "csaf_security_advisory" || category == "csaf_vex") && v.get("notes").is_none() {
+            c.push("6.1.27.5", &p, "each vulnerability of this profile needs notes");
         }
         if category == "csaf_security_advisory" && v.get("product_status").is_none() {
             c.push("6.1.27.6", &p, "each vulnerability of a security advisory needs product_status");
@@ -442,10 +440,8 @@ pub fn validate(doc: &Value) -> Vec<Issue> {
                 c.push("6.1.27.8", "", "a VEX document needs vulnerabilities");
             }
         }
-        "csaf_informational_advisory" => {
-            if !vulns.is_empty() {
-                c.push("6.1.27.3", "/vulnerabilities", "an informational advisory has no vulnerabilities");
-            }
+        "csaf_informational_advisory" if !vulns.is_empty() => {
+            c.push("6.1.27.3", "/vulnerabilities", "an informational advisory has no vulnerabilities");
         }
         _ => {}
     }

@@ -75,7 +75,7 @@ impl<T: Key> RangeTable<T> {
                 events.push((after, false, i));
             }
         }
-        events.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        events.sort_unstable_by_key(|e| e.0);
         let mut active: BTreeSet<(u128, usize)> = BTreeSet::new();
         let mut out: RangeTable<T> = RangeTable { starts: Vec::new(), ends: Vec::new(), cc: Vec::new() };
         let mut i = 0;
@@ -249,7 +249,7 @@ fn push_len<K: std::hash::Hash + Eq>(v: &mut Vec<(u8, HashMap<K, Vec<usize>>)>, 
             let mut m = HashMap::new();
             m.insert(key, vec![org]);
             v.push((len, m));
-            v.sort_by(|a, b| b.0.cmp(&a.0));
+            v.sort_by_key(|e| std::cmp::Reverse(e.0));
         }
     }
 }

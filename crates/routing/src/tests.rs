@@ -121,7 +121,7 @@ fn declared_constituencies_come_first_longest_prefix_wins() {
     // Take a real IPv4 row and declare a /24 inside it for an organisation of another state.
     let r = rows.iter().find(|r| r.0.is_ipv4() && num(r.1) - num(r.0) > 4096 && r.2 != "UY").expect("a wide row");
     let base = num(r.0) as u32;
-    let inner: Prefix = format!("{}/24", Ipv4Addr::from(base & 0xffff_ff00).to_string()).parse().expect("prefix");
+    let inner: Prefix = format!("{}/24", Ipv4Addr::from(base & 0xffff_ff00)).parse().expect("prefix");
     let outer: Prefix = format!("{}/16", Ipv4Addr::from(base & 0xffff_0000)).parse().expect("prefix");
     let mut idx = ConstituencyIndex::default();
     let a = org("CSIRT-A", "UY");

@@ -237,6 +237,7 @@ impl Services {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn cbm_store(&self, ctx: &Ctx, state: &CountryCode, kind: &str, topic: String, title: String, body: Value, vis: Visibility) -> Result<CbmEntry> {
         self.cbm_may_write(ctx, state)?;
         let now = self.now();

@@ -236,7 +236,7 @@ impl Store {
         let mut sql = format!("SELECT {COLS} FROM advisories a WHERE 1 = 1");
         let mut binds: Vec<String> = vec![];
         let like = |binds: &mut Vec<String>, v: &str| {
-            binds.push(format!("%{}%", v.to_lowercase().replace('\\', "").replace('%', "").replace('_', "")));
+            binds.push(format!("%{}%", v.to_lowercase().replace(['\\', '%', '_'], "")));
             binds.len()
         };
         if let Some(v) = &f.vendor {
