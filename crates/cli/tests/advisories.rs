@@ -68,7 +68,7 @@ fn author_input(tlp: &str, n: usize) -> Value {
         ],
         "remediations": [{"category": "vendor_fix", "details": "Update to 4.2.1.", "url": "https://example.com/fix"},
                          {"category": "workaround", "details": "Block TCP 502 from untrusted networks.", "products": [0, 2]}],
-        "sectors": ["energy", ["water", "health-care"][n % 2]],
+        "sectors": ["energy", (["water", "health-care"])[n % 2]],
         "references": [{"url": "https://example.com/advisory", "summary": "Vendor advisory"}]
     })
 }

@@ -1,9 +1,11 @@
 //! Leak test: random organisations, users, roles and objects at every TLP and distribution;
-//! every read path (REST list, REST get, search, export as STIX and as blocklist, correlation)
-//! must show each viewer exactly what an independent statement of the TLP rules allows.
+//! every read path (REST list, REST get, search, export as STIX and as blocklist, correlation,
+//! TAXII 2.1 collection, MISP feed) must show each viewer exactly what an independent statement
+//! of the TLP rules allows.
 use atalaya_testkit::{Backend, TestNode};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use md5::Digest;
 use std::path::Path;
 
 fn bin() -> &'static Path {
@@ -178,7 +180,24 @@ async fn run_case(backend: Backend, seed: u64, objects: usize) {
         assert_eq!((s, r["stored"].as_u64()), (200, Some(1)), "{path}: {r}");
         objs.push(o);
     }
+    let (s, colls) = n.get("/taxii2/api/collections/", Some(&admin)).await;
+    let taxii_collection = if s == 200 {
+        colls["collections"][0]["id"].as_str().expect("a default TAXII collection").to_string()
+    } else {
+        // The TAXII endpoints negotiate their media type: ask with the TAXII Accept header.
+        let r = n
+            .client()
+            .get(format!("{}/taxii2/api/collections/", n.url))
+            .header("accept", "application/taxii+json;version=2.1")
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("taxii collections");
+        let body: Value = r.json().await.expect("json");
+        body["collections"][0]["id"].as_str().expect("a default TAXII collection").to_string()
+    };
     let mut checks = 0usize;
+    let mut feed_hits = 0usize;
     for v in &viewers {
         let want: BTreeSet<String> = objs.iter().filter(|o| expected(v, o)).map(|o| o.id.clone()).collect();
         let want_values: BTreeSet<String> = objs.iter().filter(|o| expected(v, o)).map(|o| o.value.clone()).collect();
@@ -205,6 +224,39 @@ async fn run_case(backend: Backend, seed: u64, objects: usize) {
         let (s, corr) = n.get(&format!("/api/v1/stix/correlate?value=45.{}.0.0/16&limit=1000", seed % 200), tok).await;
         assert_eq!(s, 200, "{corr}");
         assert_eq!(ids(&corr["matches"], "id"), want, "correlation for {} (seed {seed})", v.name);
+        // TAXII 2.1: the default collection shows the same objects as the REST API.
+        let mut req = n
+            .client()
+            .get(format!("{}/taxii2/api/collections/{taxii_collection}/objects/?match[type]=indicator&limit=1000", n.url))
+            .header("accept", "application/taxii+json;version=2.1");
+        if let Some(t) = tok {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("taxii");
+        let status = res.status().as_u16();
+        if tok.is_none() && status == 401 {
+            // Anonymous callers are refused outright by TAXII: nothing shown, nothing leaked.
+        } else {
+            assert_eq!(status, 200, "TAXII for {}", v.name);
+            let env: Value = res.json().await.expect("taxii json");
+            assert_eq!(ids(&env["objects"], "id"), want, "TAXII objects for {} (seed {seed})", v.name);
+        }
+        // MISP feed: every attribute value it lists (md5 in hashes.csv) is one this viewer may see.
+        let mut req = n.client().get(format!("{}/misp/feed/hashes.csv", n.url));
+        if let Some(t) = tok {
+            req = req.bearer_auth(t);
+        }
+        let text = req.send().await.expect("misp feed").text().await.expect("text");
+        let allowed: BTreeSet<String> = want_values.iter().map(|x| format!("{:x}", md5::Md5::digest(x.as_bytes()))).collect();
+        let all_values: BTreeSet<String> = objs.iter().map(|o| format!("{:x}", md5::Md5::digest(o.value.as_bytes()))).collect();
+        for line in text.lines() {
+            let h = line.split(',').next().unwrap_or_default().to_string();
+            if all_values.contains(&h) {
+                feed_hits += 1;
+                assert!(allowed.contains(&h), "MISP feed hashes.csv shows {} a value it may not see (seed {seed})", v.name);
+            }
+        }
+        checks += 2;
         for o in &objs {
             let (s, _) = n.get(&format!("/api/v1/stix/objects/{}", o.id), tok).await;
             assert_eq!(s == 200, expected(v, o), "GET {} ({}) for {} (seed {seed})", o.id, TLPS[o.tlp].0, v.name);
@@ -213,6 +265,7 @@ async fn run_case(backend: Backend, seed: u64, objects: usize) {
         }
         checks += 5;
     }
+    assert!(feed_hits > 0, "the MISP feed listed none of the test's values: its check proves nothing");
     eprintln!("leak test seed {seed} on {}: {} objects × {} viewers, {checks} checks, no leak", backend.name(), objs.len(), viewers.len());
 }
 

@@ -2,7 +2,8 @@
 //! campaigns are created at every TLP (each non-CLEAR one carrying a unique marker), then every
 //! public URL in every language — and the API read endpoints without credentials — is fetched:
 //! the test fails if any non-CLEAR object (or its marker) is reachable. Language fallbacks are
-//! marked; the Atom feeds are well-formed XML (checked by Python's parser).
+//! marked; the Atom feeds are well-formed XML (checked by Python's parser). The knowledge library
+//! (search, staleness, TLP) is tested here too.
 use atalaya_testkit::{on_all_backends, TestNode};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -121,6 +122,9 @@ on_all_backends!(public_pages_show_only_tlp_clear, |backend| async move {
         if hidden_ids.iter().any(|id| url.contains(id.as_str())) {
             assert!(s == 404 || s == 401, "{url} answers {s} without login");
         }
+        if url.starts_with("/api/v1/") {
+            assert_eq!(s, 401, "{url} without credentials");
+        }
     }
     for id in &hidden_ids {
         let (s, _) = get_text(&node, &format!("/public/advisories/{id}")).await;
@@ -232,7 +236,7 @@ on_all_backends!(knowledge_library_search_staleness_and_tlp, |backend| async mov
     assert_eq!(ids(&r), want);
     assert!(r.as_array().into_iter().flatten().all(|i| i["stale"] == true));
 
-    // TLP: another organisation sees GREEN and CLEAR; anonymous only CLEAR; RED only its author.
+    // TLP: another organisation sees GREEN and CLEAR; RED only its author; anonymous callers 401 (the library is for members).
     let (_, r) = node.get("/api/v1/library", Some(&out)).await;
     let mut want = vec![created[0].clone(), created[3].clone()];
     want.sort();
@@ -243,8 +247,10 @@ on_all_backends!(knowledge_library_search_staleness_and_tlp, |backend| async mov
     assert_eq!(ids(&r), Vec::<String>::new(), "search must not find invisible items");
     let (_, r) = node.get(&search("rancongiciel"), Some(&ana)).await;
     assert_eq!(ids(&r), vec![created[2].clone()]);
-    let (_, r) = node.get("/api/v1/library", None).await;
-    assert_eq!(ids(&r), vec![created[3].clone()]);
+    let (s, _) = node.get("/api/v1/library", None).await;
+    assert_eq!(s, 401, "the library is for members");
+    let (s, _) = node.get(&format!("/api/v1/library/{}", created[3]), None).await;
+    assert_eq!(s, 401);
     let (s, b) = node.get(&format!("/api/v1/library/{}", created[0]), Some(&out)).await;
     assert_eq!((s, b["translations"]["es"]["title"].as_str()), (200, Some("Guía de respuesta a incidentes de ransomware")));
 });

@@ -137,6 +137,14 @@ fn index_of(s: &atalaya_csaf::Summary) -> AdvisoryIndex {
     AdvisoryIndex { products: products_of(s), cves: s.cves.clone(), sectors: s.sectors.iter().map(|x| x.to_lowercase()).collect() }
 }
 
+/// The REST reads under `/api/v1/advisories` are for members; the public ones are under `/public/`.
+fn member(ctx: &Ctx) -> Result<()> {
+    match ctx.subject {
+        Subject::Anonymous => Err(ServiceError::Unauthenticated("authentication required (public advisories are under /public/)".into())),
+        _ => Ok(()),
+    }
+}
+
 fn parse_tlp_filter(s: &str) -> Result<Tlp> {
     s.parse().map_err(|e: String| ServiceError::invalid("tlp", e))
 }
@@ -405,6 +413,7 @@ impl Services {
 
     /// A new revision of an advisory written on this node: version + 1 and a revision history entry.
     pub async fn advisory_revise(&self, ctx: &Ctx, id: Uuid, input: RevisionInput) -> Result<Advisory> {
+        member(ctx)?;
         let current = self.store.advisory_get(id).await?.filter(|r| visible(ctx, r)).ok_or_else(|| ServiceError::NotFound(format!("advisory {id}")))?;
         decide(ctx, Access::Write, &current)?;
         if !current.authored {
@@ -459,6 +468,7 @@ impl Services {
     }
 
     async fn advisory_visible(&self, ctx: &Ctx, id: Uuid) -> Result<AdvisoryRecord> {
+        member(ctx)?;
         let r = self.store.advisory_get(id).await?.ok_or_else(|| ServiceError::NotFound(format!("advisory {id}")))?;
         if !visible(ctx, &r) {
             if matches!(ctx.subject, Subject::Anonymous) {
@@ -491,6 +501,7 @@ impl Services {
 
     /// Advisories the caller may read, newest release first.
     pub async fn advisory_list(&self, ctx: &Ctx, q: &AdvisoryQuery) -> Result<Vec<Advisory>> {
+        member(ctx)?;
         if let Some(c) = &q.cve {
             if !c.trim().to_uppercase().starts_with("CVE-") {
                 return Err(ServiceError::invalid("cve", "a CVE id (CVE-YYYY-NNNN)"));

@@ -134,6 +134,17 @@ impl Services {
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
+
+    /// Test hook for deadline tests: moves the node's clock forward. Exists only on a node
+    /// started with `ATALAYA_TEST_CLOCK_HOOK=1` ("not found" otherwise); node administrators only.
+    pub fn advance_test_clock(&self, ctx: &Ctx, seconds: u64) -> Result<()> {
+        if !self.config.incidents.test_clock_hook {
+            return Err(ServiceError::NotFound("no such endpoint: /api/v1/test/clock".into()));
+        }
+        require(ctx, Access::Write, &Target::Node)?;
+        self.clock.advance(Duration::from_secs(seconds));
+        Ok(())
+    }
 }
 
 /// Asks policy; a denial becomes [`ServiceError::Forbidden`] (or `Unauthenticated` for anonymous).

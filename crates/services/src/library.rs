@@ -163,6 +163,9 @@ impl Services {
 
     /// Items the caller may read, newest first.
     pub async fn library_list(&self, ctx: &Ctx, q: &LibraryQuery) -> Result<Vec<LibraryItem>> {
+        if matches!(ctx.subject, Subject::Anonymous) {
+            return Err(ServiceError::Unauthenticated("authentication required".into()));
+        }
         if let Some(c) = &q.category {
             if !CATEGORIES.contains(&c.as_str()) {
                 return Err(ServiceError::invalid("category", "one of technical, legal, administrative, training"));
@@ -180,6 +183,9 @@ impl Services {
     }
 
     pub async fn library_get(&self, ctx: &Ctx, id: Uuid) -> Result<LibraryItem> {
+        if matches!(ctx.subject, Subject::Anonymous) {
+            return Err(ServiceError::Unauthenticated("authentication required".into()));
+        }
         let r = self.store.library_get(id).await?.ok_or_else(|| ServiceError::NotFound(format!("library item {id}")))?;
         if let Err(e) = access(ctx, Access::Read, &r) {
             return Err(match e {

@@ -207,6 +207,9 @@ impl Services {
 
     /// Campaigns the caller may read.
     pub async fn campaign_list(&self, ctx: &Ctx) -> Result<Vec<Campaign>> {
+        if matches!(ctx.subject, Subject::Anonymous) {
+            return Err(ServiceError::Unauthenticated("authentication required (public campaigns are under /public/)".into()));
+        }
         Ok(self.store.campaign_list(None).await?.iter().filter(|r| campaign_access(ctx, r)).map(campaign_view).collect())
     }
 
