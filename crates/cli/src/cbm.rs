@@ -69,11 +69,11 @@ pub(crate) async fn run(cmd: CbmCommand) -> Result<ExitCode, Failure> {
         CbmCommand::List { node, .. } | CbmCommand::Add { node, .. } | CbmCommand::Remove { node, .. } => node.clone(),
         CbmCommand::Reference => {
             let r = atalaya_services::cbm::reference();
-            for (n, t) in r.cbms {
-                println!("CBM {n}\t{t}");
+            for e in r.cbms {
+                println!("CBM {}\t{}", e.id, e.title);
             }
-            for (n, t) in r.norms {
-                println!("norm {n}\t{t}");
+            for e in r.norms {
+                println!("norm {}\t{}", e.id, e.title);
             }
             return Ok(ExitCode::SUCCESS);
         }

@@ -153,6 +153,20 @@ on_all_backends!(csaf_advisories_end_to_end, |backend| async move {
     let (s, b) = post_raw(&node, "/api/v1/advisories", &analyst, serde_json::to_vec(&d).expect("ser")).await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(node.sql_count("SELECT COUNT(*) FROM advisories WHERE tracking_id LIKE 'BROKEN-%'").await, 0);
+    // A newer version (another organisation brings it in): stored, the old one kept; an older one refused.
+    let mut v2 = bsi.clone();
+    let mut rev = v2["document"]["tracking"]["revision_history"][0].clone();
+    rev["number"] = json!("2");
+    rev["date"] = json!("2030-01-01T00:00:00.000Z");
+    rev["summary"] = json!("Second version.");
+    v2["document"]["tracking"]["revision_history"].as_array_mut().expect("history").push(rev);
+    v2["document"]["tracking"]["version"] = json!("2");
+    v2["document"]["tracking"]["current_release_date"] = json!("2030-01-01T00:00:00.000Z");
+    let (s, r) = post_raw(&node, "/api/v1/advisories", &outsider, serde_json::to_vec(&v2).expect("ser")).await;
+    assert_eq!((s, r["outcome"].as_str()), (200, Some("updated")), "{r}");
+    assert_eq!(r["advisory"]["versions"], json!(["1", "2"]));
+    let (s, r) = post_raw(&node, "/api/v1/advisories", &analyst, serde_json::to_vec(&bsi).expect("ser")).await;
+    assert_eq!(s, 409, "an older version is refused: {r}");
 
     // 3. Author at every TLP; publisher, tracking id, revision history are filled in.
     let mut ids = vec![];
@@ -197,6 +211,29 @@ on_all_backends!(csaf_advisories_end_to_end, |backend| async move {
     assert!(b.to_string().contains("/indicators/0"), "{b}");
     let (s, _) = node.post("/api/v1/advisories/author", Some(&reader), &author_input("TLP:GREEN", 9)).await;
     assert_eq!(s, 403, "read-only users do not author");
+    // Links to a real incident case and a real STIX indicator of this node are kept with the advisory.
+    let (s, case) = node.post("/api/v1/incidents", Some(&analyst), &json!({"title": "Ransomware en HMI", "rsit": "rsit:malicious-code=\"c2-server\"", "severity": 2})).await;
+    assert!(s < 300, "{s} {case}");
+    let case_id = case["id"].as_str().expect("case id").to_string();
+    let indicator = "indicator--0f6b8c2e-8a7d-4b49-9c1e-2d3f4a5b6c7d";
+    let (s, b) = node
+        .post("/api/v1/stix/bundles", Some(&analyst), &json!({"type": "bundle", "id": "bundle--1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b", "objects": [{
+            "type": "indicator", "spec_version": "2.1", "id": indicator, "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+            "name": "HMI exploit source", "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}]}))
+        .await;
+    assert!(s < 300, "{s} {b}");
+    let mut linked = author_input("TLP:AMBER", 7);
+    linked["incidents"] = json!([case_id]);
+    linked["indicators"] = json!([indicator]);
+    let (s, a) = node.post("/api/v1/advisories/author", Some(&analyst), &linked).await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!((a["incidents"].clone(), a["indicators"].clone()), (json!([case_id]), json!([indicator])));
+    let linked_id = a["id"].as_str().expect("id").to_string();
+    let (_, doc) = node.get(&format!("/api/v1/advisories/{linked_id}/csaf"), Some(&analyst)).await;
+    assert!(!doc.to_string().contains(&case_id), "links stay beside the document, not in it");
+    let p = out_dir.path().join("linked.json");
+    std::fs::write(&p, serde_json::to_vec(&doc).expect("ser")).expect("write");
+    exported.push(p);
 
     // 4. A new revision: version 2, two history entries; the old version stays exportable.
     let (s, a) = node
@@ -239,7 +276,7 @@ on_all_backends!(csaf_advisories_end_to_end, |backend| async move {
     assert_eq!(l[0]["id"], json!(ids[2]));
     let (_, l) = node.get("/api/v1/advisories?sector=health-care", Some(&analyst)).await;
     let n_health = l.as_array().map(Vec::len);
-    assert_eq!(n_health, Some(2), "{l}");
+    assert_eq!(n_health, Some(3), "{l}");
     let (_, l) = node.get("/api/v1/advisories?product=examplescada&tlp=clear", Some(&analyst)).await;
     assert_eq!(l.as_array().map(Vec::len), Some(1));
     let (_, l) = node.get("/api/v1/advisories?vendor=Cisco", Some(&analyst)).await;
@@ -258,7 +295,7 @@ on_all_backends!(csaf_advisories_end_to_end, |backend| async move {
     assert_eq!(s, 200);
     let (_, l) = node.get("/api/v1/advisories?q=ExampleSCADA", Some(&outsider)).await;
     let seen: Vec<String> = l.as_array().into_iter().flatten().map(|x| x["tlp"].as_str().unwrap_or_default().to_string()).collect();
-    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen.len(), 4, "{seen:?}");
     assert!(!seen.iter().any(|t| t == "TLP:AMBER+STRICT" || t == "TLP:RED"), "{seen:?}");
     let (s, _) = node.get(&format!("/api/v1/advisories/{}", ids[1]), None).await;
     assert_eq!(s, 401);

@@ -223,7 +223,17 @@ impl Services {
         let existing = tx.advisory_find(&s.publisher_namespace, &s.tracking_id).await?;
         let (rec, outcome) = match existing {
             Some(old) => {
-                decide(ctx, Access::Write, &old)?;
+                // A newer version of another publisher's advisory may be brought in by any member
+                // who can read the current one (ownership stays); advisories written here change
+                // only through their owner.
+                if old.authored {
+                    decide(ctx, Access::Write, &old)?;
+                } else if !visible(ctx, &old) {
+                    return Err(ServiceError::Conflict {
+                        field: "/document/tracking/id".into(),
+                        reason: "this advisory is already stored on this node and not shared with you".into(),
+                    });
+                }
                 let old_doc: Value = serde_json::from_str(&old.document).unwrap_or(Value::Null);
                 if old.version == s.version {
                     if old_doc == doc.json {

@@ -152,17 +152,25 @@ pub struct CbmEntry {
     pub created_at: String,
 }
 
+/// One measure or norm of the reference lists.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReferenceEntry {
+    /// CBM number (`1`) or norm letter (`a`).
+    pub id: String,
+    pub title: String,
+}
+
 /// The reference lists (CBMs and norms).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CbmReference {
-    pub cbms: Vec<(u8, String)>,
-    pub norms: Vec<(String, String)>,
+    pub cbms: Vec<ReferenceEntry>,
+    pub norms: Vec<ReferenceEntry>,
 }
 
 pub fn reference() -> CbmReference {
     CbmReference {
-        cbms: OAS_CBMS.iter().map(|(n, t)| (*n, t.to_string())).collect(),
-        norms: UN_GGE_2015_NORMS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        cbms: OAS_CBMS.iter().map(|(n, t)| ReferenceEntry { id: n.to_string(), title: t.to_string() }).collect(),
+        norms: UN_GGE_2015_NORMS.iter().map(|(n, t)| ReferenceEntry { id: n.to_string(), title: t.to_string() }).collect(),
     }
 }
 

@@ -336,7 +336,8 @@ impl Services {
     }
 }
 
-fn parse_time(t: &str) -> Option<i64> {
+/// A feed's time column: Unix seconds or RFC 3339, as microseconds (public for the fuzz targets).
+pub fn parse_time(t: &str) -> Option<i64> {
     if let Ok(secs) = t.parse::<i64>() {
         return Some(secs.saturating_mul(1_000_000));
     }
@@ -344,7 +345,8 @@ fn parse_time(t: &str) -> Option<i64> {
 }
 
 /// Splits one CSV line (RFC 4180 quoting: `"a,b"` and `""` inside quotes).
-fn split_csv(line: &str) -> Vec<std::borrow::Cow<'_, str>> {
+/// One CSV line split into fields (RFC 4180 quoting; public for the fuzz targets).
+pub fn split_csv(line: &str) -> Vec<std::borrow::Cow<'_, str>> {
     if !line.contains('"') {
         return line.split(',').map(std::borrow::Cow::Borrowed).collect();
     }

@@ -53,28 +53,28 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_incidents.sql"),
     },
     Migration {
-        version: 9,
+        version: 8,
         name: "evidence",
-        sqlite: include_str!("../migrations/sqlite/0009_evidence.sql"),
-        postgres: include_str!("../migrations/postgres/0009_evidence.sql"),
+        sqlite: include_str!("../migrations/sqlite/0008_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0008_evidence.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "advisories",
+        sqlite: include_str!("../migrations/sqlite/0009_advisories.sql"),
+        postgres: include_str!("../migrations/postgres/0009_advisories.sql"),
     },
     Migration {
         version: 10,
-        name: "advisories",
-        sqlite: include_str!("../migrations/sqlite/0010_advisories.sql"),
-        postgres: include_str!("../migrations/postgres/0010_advisories.sql"),
+        name: "cbm",
+        sqlite: include_str!("../migrations/sqlite/0010_cbm.sql"),
+        postgres: include_str!("../migrations/postgres/0010_cbm.sql"),
     },
     Migration {
         version: 11,
-        name: "cbm",
-        sqlite: include_str!("../migrations/sqlite/0011_cbm.sql"),
-        postgres: include_str!("../migrations/postgres/0011_cbm.sql"),
-    },
-    Migration {
-        version: 12,
         name: "awareness_library",
-        sqlite: include_str!("../migrations/sqlite/0012_awareness_library.sql"),
-        postgres: include_str!("../migrations/postgres/0012_awareness_library.sql"),
+        sqlite: include_str!("../migrations/sqlite/0011_awareness_library.sql"),
+        postgres: include_str!("../migrations/postgres/0011_awareness_library.sql"),
     },
 ];
 

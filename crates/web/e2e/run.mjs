@@ -182,6 +182,13 @@ try {
     await page.goto(`${base}/ui/`);
     const tile = await page.getAttribute('#map g[data-state="PY"]', 'data-count');
     check(Number(tile) >= 1, `${lang}: the map does not colour PY (count ${tile})`);
+    if (lang === 'en') {
+      await submit(page, '#map a[href="/ui/incidents?state=PY"]');
+      check((await page.textContent('#cases')).includes(cfg.case.title), 'the PY tile does not lead to the state\'s cases');
+      await page.goto(`${base}/ui/incidents?state=AR`);
+      check((await page.locator('#cases').count()) === 0, 'the state filter shows cases of other states');
+      await page.goto(`${base}/ui/`);
+    }
     check(await page.isVisible('a[href="/ui/audit"]'), `${lang}: the administrator does not see the audit log entry`);
     await page.goto(`${base}${orgHref}`);
     check((await page.textContent('#constituency')).includes('198.51.100.0/24'), `${lang}: the constituency is not shown`);

@@ -163,6 +163,7 @@ inc-ack-due = acknowledge by { $when }
 inc-update-due = first update by { $when }
 inc-escalated = escalated on { $when }
 inc-none = No cases.
+inc-all = All cases
 inc-participants-count = { $count ->
     [0] no participants
     [one] { $n } participant

@@ -163,6 +163,7 @@ inc-ack-due = acusar antes del { $when }
 inc-update-due = primera actualización antes del { $when }
 inc-escalated = escalado el { $when }
 inc-none = No hay casos.
+inc-all = Todos los casos
 inc-participants-count = { $count ->
     [0] sin participantes
     [one] { $n } participante

@@ -163,6 +163,7 @@ inc-ack-due = accuser réception avant le { $when }
 inc-update-due = première mise à jour avant le { $when }
 inc-escalated = escaladé le { $when }
 inc-none = Aucun dossier.
+inc-all = Tous les dossiers
 inc-participants-count = { $count ->
     [0] aucun participant
     [one] { $n } participant

@@ -163,6 +163,7 @@ inc-ack-due = confirmar até { $when }
 inc-update-due = primeira atualização até { $when }
 inc-escalated = escalado em { $when }
 inc-none = Nenhum caso.
+inc-all = Todos os casos
 inc-participants-count = { $count ->
     [0] sem participantes
     [one] { $n } participante

@@ -63,7 +63,14 @@ fn shade(n: u64, max: u64) -> (&'static str, &'static str, usize) {
 
 /// Tile map: one square per state, labelled with its ISO code, coloured by `counts`.
 /// `label(code, n)` gives each tile's accessible title.
-pub fn tile_map(id: &str, title: &str, desc: &str, counts: &BTreeMap<String, u64>, label: impl Fn(&str, u64) -> String) -> Markup {
+pub fn tile_map(
+    id: &str,
+    title: &str,
+    desc: &str,
+    counts: &BTreeMap<String, u64>,
+    label: impl Fn(&str, u64) -> String,
+    link: impl Fn(&str) -> Option<String>,
+) -> Markup {
     let max = counts.values().copied().max().unwrap_or(0);
     let (w, h) = (10 * (TILE + GAP), 12 * (TILE + GAP));
     html! {
@@ -75,13 +82,21 @@ pub fn tile_map(id: &str, title: &str, desc: &str, counts: &BTreeMap<String, u64
                 @let n = counts.get(code).copied().unwrap_or(0);
                 @let (fill, ink, step) = shade(n, max);
                 @let (x, y) = (u32::from(col) * (TILE + GAP), u32::from(row) * (TILE + GAP));
-                g class=(format!("tile step-{step}")) data-state=(code) data-count=(n) {
-                    title { (label(code, n)) }
-                    rect x=(x) y=(y) width=(TILE) height=(TILE) rx="4" fill=(fill) stroke="#555" stroke-width="1" {}
-                    text x=(x + TILE / 2) y=(y + 19) text-anchor="middle" font-size="13" font-weight="bold" fill=(ink) { (code) }
-                    @if n > 0 {
-                        text x=(x + TILE / 2) y=(y + 35) text-anchor="middle" font-size="12" fill=(ink) { (n) }
+                @let tile = html! {
+                    g class=(format!("tile step-{step}")) data-state=(code) data-count=(n) {
+                        title { (label(code, n)) }
+                        rect x=(x) y=(y) width=(TILE) height=(TILE) rx="4" fill=(fill) stroke="#555" stroke-width="1" {}
+                        text x=(x + TILE / 2) y=(y + 19) text-anchor="middle" font-size="13" font-weight="bold" fill=(ink) { (code) }
+                        @if n > 0 {
+                            text x=(x + TILE / 2) y=(y + 35) text-anchor="middle" font-size="12" fill=(ink) { (n) }
+                        }
                     }
+                };
+                // A state with cases links to its cases (keyboard: the link takes focus).
+                @if let (true, Some(href)) = (n > 0, link(code)) {
+                    a href=(href) aria-label=(label(code, n)) { (tile) }
+                } @else {
+                    (tile)
                 }
             }
         }
@@ -152,7 +167,9 @@ mod tests {
     #[test]
     fn map_colours_by_count() {
         let counts: BTreeMap<String, u64> = [("BR".to_string(), 8), ("UY".to_string(), 1)].into();
-        let svg = tile_map("m", "t", "d", &counts, |c, n| format!("{c}: {n}")).into_string();
+        let svg = tile_map("m", "t", "d", &counts, |c, n| format!("{c}: {n}"), |c| Some(format!("/x?s={c}"))).into_string();
+        assert!(svg.contains(r#"<a href="/x?s=BR" aria-label="BR: 8">"#), "{svg}");
+        assert!(!svg.contains("/x?s=AR"), "states without cases are not links");
         assert!(svg.contains(r#"class="tile step-4" data-state="BR" data-count="8""#), "{svg}");
         assert!(svg.contains(r#"class="tile step-1" data-state="UY" data-count="1""#));
         assert!(svg.contains(r#"class="tile step-0" data-state="AR" data-count="0""#));

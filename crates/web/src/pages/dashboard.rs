@@ -54,7 +54,7 @@ pub async fn page_data(st: &WebState, s: &Session) -> Result<maud::Markup, atala
         div.grid {
             section aria-labelledby="map-h" {
                 h2 id="map-h" { (l.t("dash-map")) }
-                (svg::tile_map("map", &l.t("dash-map"), &l.t("dash-map-desc"), &affected, |code, n| format!("{code}: {}", l.count("dash-cases", n))))
+                (svg::tile_map("map", &l.t("dash-map"), &l.t("dash-map-desc"), &affected, |code, n| format!("{code}: {}", l.count("dash-cases", n)), |code| Some(format!("/ui/incidents?state={code}"))))
                 (svg::map_legend(&l.t("dash-map-legend"), max))
             }
             section aria-labelledby="time-h" {

@@ -26,13 +26,29 @@ fn severity_label(l: &crate::i18n::L, v: u8) -> String {
     l.t(&format!("severity-{}", v.min(4)))
 }
 
-pub async fn list(State(st): State<WebState>, s: Session) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    /// Only cases concerning this state (ISO code): affected, reporting or participating.
+    #[serde(default)]
+    state: Option<String>,
+}
+
+pub async fn list(State(st): State<WebState>, s: Session, Query(q): Query<ListQuery>) -> Response {
     let l = &s.l;
-    let cases = match st.services.list_incidents(&s.ctx, &IncidentFilter::default()).await {
+    let state = match q.state.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| v.to_uppercase().parse::<atalaya_model::CountryCode>()) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => return crate::error_page(l, Some(&s), &ServiceError::invalid("state", e.to_string())),
+    };
+    let filter = IncidentFilter { exercise: None, state: state.clone() };
+    let cases = match st.services.list_incidents(&s.ctx, &filter).await {
         Ok(c) => c,
         Err(e) => return crate::error_page(l, Some(&s), &e),
     };
     let body = html! {
+        @if let Some(c) = &state {
+            p.notice { (l.t("col-state")) ": " strong { (c.to_string()) } " · " a href="/ui/incidents" { (l.t("inc-all")) } }
+        }
         @if nav::may_open_case(&s.ctx.subject) {
             p { a.button href="/ui/incidents/new" { (l.t("inc-new")) } }
         }
