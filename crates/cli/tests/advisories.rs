@@ -26,16 +26,6 @@ fn examples() -> Vec<PathBuf> {
     out
 }
 
-async fn user(node: &TestNode, org: &str, name: &str, role: &str) -> String {
-    let password = "correct horse battery staple";
-    let (s, b) = node
-        .post("/api/v1/users", Some(&node.admin_token), &json!({"username": name, "organisation_id": org, "role": role, "password": password}))
-        .await;
-    assert!(s < 300, "create {name}: {s} {b}");
-    let (s, b) = node.post("/api/v1/auth/login", None, &json!({"username": name, "password": password})).await;
-    assert_eq!(s, 200, "login {name}: {b}");
-    b["token"].as_str().expect("token").to_string()
-}
 
 async fn post_raw(node: &TestNode, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
     let r = node
@@ -96,10 +86,10 @@ on_all_backends!(csaf_advisories_end_to_end, |backend| async move {
         .await;
     assert!(s < 300, "{s} {other}");
     let other = other["id"].as_str().expect("id").to_string();
-    let analyst = user(&node, &home, "ana", "analyst").await;
-    let analyst2 = user(&node, &home, "beto", "analyst").await;
-    let outsider = user(&node, &other, "carla", "analyst").await;
-    let reader = user(&node, &home, "dora", "read-only").await;
+    let analyst = node.user_token(&home, "ana", "analyst").await;
+    let analyst2 = node.user_token(&home, "beto", "analyst").await;
+    let outsider = node.user_token(&other, "carla", "analyst").await;
+    let reader = node.user_token(&home, "dora", "read-only").await;
     let out_dir = tempfile::tempdir().expect("tmp");
     let mut exported = vec![];
 

@@ -17,16 +17,6 @@ async fn org(node: &TestNode, name: &str, kind: &str, country: &str) -> String {
     b["id"].as_str().expect("id").to_string()
 }
 
-async fn user(node: &TestNode, org: &str, name: &str, role: &str) -> String {
-    let password = "correct horse battery staple";
-    let (s, b) = node
-        .post("/api/v1/users", Some(&node.admin_token), &json!({"username": name, "organisation_id": org, "role": role, "password": password}))
-        .await;
-    assert!(s < 300, "create {name}: {s} {b}");
-    let (s, b) = node.post("/api/v1/auth/login", None, &json!({"username": name, "password": password})).await;
-    assert_eq!(s, 200, "login {name}: {b}");
-    b["token"].as_str().expect("token").to_string()
-}
 
 fn designation(role: &str, name: &str, visibility: &str) -> Value {
     json!({"state": "UY", "role": role, "name": name, "position": "Director de Ciberseguridad", "organisation": "Ministerio de Relaciones Exteriores",
@@ -45,7 +35,7 @@ on_all_backends!(cbm_registry_nomination_rules, |backend| async move {
     let mut tokens = vec![];
     for (o, oname) in [(&authority, "auth"), (&sector, "sector"), (&argentina, "ar")] {
         for role in ["admin", "duty-officer", "analyst", "read-only", "auditor"] {
-            let t = user(&node, o, &format!("{oname}-{role}"), role).await;
+            let t = node.user_token(o, &format!("{oname}-{role}"), role).await;
             tokens.push((oname, role, t));
         }
     }

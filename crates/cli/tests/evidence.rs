@@ -33,16 +33,6 @@ fn content(n: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-async fn user(node: &TestNode, org: &str, name: &str, role: &str) -> String {
-    let password = "correct horse battery staple";
-    let (s, b) = node
-        .post("/api/v1/users", Some(&node.admin_token), &json!({"username": name, "organisation_id": org, "role": role, "password": password}))
-        .await;
-    assert!(s < 300, "create {name}: {s} {b}");
-    let (s, b) = node.post("/api/v1/auth/login", None, &json!({"username": name, "password": password})).await;
-    assert_eq!(s, 200, "login {name}: {b}");
-    b["token"].as_str().expect("token").to_string()
-}
 
 async fn upload(node: &TestNode, token: &str, query: &str, body: Vec<u8>) -> (u16, Value) {
     let r = node
@@ -71,10 +61,10 @@ on_all_backends!(evidence_chain_of_custody, |backend| async move {
         .await;
     assert!(s < 300, "{s} {le}");
     let le = le["id"].as_str().expect("id").to_string();
-    let analyst = user(&node, &home, "ana", "analyst").await;
-    let auditor = user(&node, &home, "audi", "auditor").await;
-    let readonly = user(&node, &home, "reader", "read-only").await;
-    let officer = user(&node, &le, "silva", "law-enforcement").await;
+    let analyst = node.user_token(&home, "ana", "analyst").await;
+    let auditor = node.user_token(&home, "audi", "auditor").await;
+    let readonly = node.user_token(&home, "reader", "read-only").await;
+    let officer = node.user_token(&le, "silva", "law-enforcement").await;
 
     // 1. Register 3 MiB, streamed; the digest is the one sha256sum computes.
     let bytes = content(3 * 1024 * 1024 + 17, 42);

@@ -169,16 +169,6 @@ on_all_backends!(public_pages_show_only_tlp_clear, |backend| async move {
     }
 });
 
-async fn login_user(node: &TestNode, org: &str, name: &str, role: &str) -> String {
-    let password = "correct horse battery staple";
-    let (s, b) = node
-        .post("/api/v1/users", Some(&node.admin_token), &json!({"username": name, "organisation_id": org, "role": role, "password": password}))
-        .await;
-    assert!(s < 300, "create {name}: {s} {b}");
-    let (s, b) = node.post("/api/v1/auth/login", None, &json!({"username": name, "password": password})).await;
-    assert_eq!(s, 200, "login {name}: {b}");
-    b["token"].as_str().expect("token").to_string()
-}
 
 fn ids(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v.as_array().into_iter().flatten().map(|i| i["id"].as_str().unwrap_or_default().to_string()).collect();
@@ -194,8 +184,8 @@ on_all_backends!(knowledge_library_search_staleness_and_tlp, |backend| async mov
     let home = orgs.as_array().and_then(|a| a.iter().find(|o| o["home"] == true)).expect("home")["id"].as_str().expect("id").to_string();
     let (_, other) = node.post("/api/v1/organisations", Some(&node.admin_token), &json!({"name": "CSIRT Salud", "kind": "sector-csirt", "country": "CL"})).await;
     let other = other["id"].as_str().expect("id").to_string();
-    let ana = login_user(&node, &home, "ana", "analyst").await;
-    let out = login_user(&node, &other, "omar", "analyst").await;
+    let ana = node.user_token(&home, "ana", "analyst").await;
+    let out = node.user_token(&other, "omar", "analyst").await;
     let add = |tlp: &str, kind: &str, category: &str, review: &str, tr: Value| json!({"kind": kind, "category": category, "tlp": tlp, "review_date": review, "translations": tr});
     let items = [
         add("TLP:GREEN", "playbook", "technical", "2099-01-01", json!({

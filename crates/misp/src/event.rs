@@ -238,7 +238,7 @@ impl Ids {
             Some(v) => return Err(MispError::new(field, format!("expected a UUID string, found {}", kind(v)))),
         };
         let id = match &raw {
-            Some(s) => match Uuid::parse_str(s) {
+            Some(s) => match parse_rfc4122(s) {
                 Ok(u) => u,
                 Err(_) if self.strict => return Err(MispError::new(field, format!("'{s}' is not a UUID"))),
                 Err(_) => {
@@ -269,7 +269,7 @@ impl Ids {
 
     /// A reference target: a UUID, or a placeholder of this event.
     fn target(&self, raw: &str, field: &str) -> Result<Uuid, MispError> {
-        if let Ok(u) = Uuid::parse_str(raw.trim()) {
+        if let Ok(u) = parse_rfc4122(raw.trim()) {
             return Ok(u);
         }
         self.placeholders
@@ -320,7 +320,7 @@ fn parse_org(o: &Map<String, Value>, key: &str, at: &str) -> Result<Option<Org>,
         Some(Value::Object(m)) => {
             let f = path(at, key);
             let uuid = match opt_str(m, "uuid", &f)? {
-                Some(s) if !s.trim().is_empty() => Some(Uuid::parse_str(s.trim()).map_err(|_| MispError::new(path(&f, "uuid"), format!("'{s}' is not a UUID")))?),
+                Some(s) if !s.trim().is_empty() => Some(parse_rfc4122(s.trim()).map_err(|_| MispError::new(path(&f, "uuid"), format!("'{s}' is not a UUID")))?),
                 _ => None,
             };
             Ok(Some(Org { uuid, name: opt_str(m, "name", &f)? }))
@@ -332,7 +332,7 @@ fn parse_org(o: &Map<String, Value>, key: &str, at: &str) -> Result<Option<Org>,
 fn sharing_group(o: &Map<String, Value>, at: &str) -> Result<Option<Uuid>, MispError> {
     match o.get("SharingGroup") {
         Some(Value::Object(m)) => match opt_str(m, "uuid", &path(at, "SharingGroup"))? {
-            Some(s) => Ok(Uuid::parse_str(s.trim()).ok()),
+            Some(s) => Ok(parse_rfc4122(s.trim()).ok()),
             None => Ok(None),
         },
         _ => Ok(None),
@@ -354,7 +354,7 @@ fn parse_galaxies(o: &Map<String, Value>, at: &str) -> Result<Vec<Galaxy>, MispE
             }
             let tag_name = opt_str(c, "tag_name", &cf)?.filter(|s| !s.is_empty()).unwrap_or_else(|| format!("misp-galaxy:{cluster_type}=\"{value}\""));
             let uuid = match opt_str(c, "uuid", &cf)? {
-                Some(s) if !s.trim().is_empty() => Uuid::parse_str(s.trim()).map_err(|_| MispError::new(path(&cf, "uuid"), format!("'{s}' is not a UUID")))?,
+                Some(s) if !s.trim().is_empty() => parse_rfc4122(s.trim()).map_err(|_| MispError::new(path(&cf, "uuid"), format!("'{s}' is not a UUID")))?,
                 _ => Uuid::new_v5(&NAMESPACE, format!("cluster:{tag_name}").as_bytes()),
             };
             let meta = match c.get("meta") {
@@ -559,7 +559,7 @@ pub fn parse_event(o: &Map<String, Value>, at: &str, opts: &ParseOptions) -> Res
     };
     // The event uuid first: everything derived hangs from it.
     let event_uuid = match o.get("uuid") {
-        Some(Value::String(s)) if !s.trim().is_empty() => match Uuid::parse_str(s.trim()) {
+        Some(Value::String(s)) if !s.trim().is_empty() => match parse_rfc4122(s.trim()) {
             Ok(u) => u,
             Err(_) if opts.strict => return Err(MispError::new(path(at, "uuid"), format!("'{s}' is not a UUID"))),
             Err(_) => {
@@ -695,6 +695,23 @@ mod tests {
         assert_eq!(e.field, "Event.Object[0].ObjectReference[0].referenced_uuid");
     }
 
+    /// Found by the `misp_event` fuzz target: a uuid whose variant bits are not RFC 4122 parses
+    /// as a UUID but cannot be a STIX id; it must be refused (strict) or replaced (lenient).
+    #[test]
+    fn uuids_that_are_not_rfc_4122_never_become_stix_ids() {
+        let bad = "5a4cb1c7-fa84-45fa-7d27-4822950d210f";
+        let ev = json!({"Event": {"info": "x", "uuid": "5a4cb19a-f550-437f-bd29-48ed950d210f", "Attribute": [{"type": "filename", "value": "a.exe", "uuid": bad}]}});
+        let e = parse_value(&ev, &ParseOptions { strict: true }).unwrap_err();
+        assert_eq!(e.field, "Event.Attribute[0].uuid");
+        let parsed = parse(ev).unwrap();
+        assert!(parsed[0].warnings.iter().any(|w| w.contains(bad)), "{:?}", parsed[0].warnings);
+        let conv = crate::to_stix::event_to_stix(&parsed[0].event);
+        assert!(!conv.objects.is_empty());
+        for out in conv.objects {
+            atalaya_stix::object::check_object(out.object.clone()).unwrap_or_else(|e| panic!("{e}: {}", out.object));
+        }
+    }
+
     #[test]
     fn placeholders_are_derived_and_followed() {
         let v = json!({"info": "x", "Object": [
@@ -707,5 +724,18 @@ mod tests {
         // Deterministic.
         assert_eq!(parse(v).unwrap()[0].event.uuid, e.uuid);
         assert!(p.warnings.iter().any(|w| w.contains("'a' is not a UUID")));
+    }
+}
+
+/// A UUID as STIX requires it (RFC 4122 variant): MISP's own uuids are; a string that parses as a
+/// UUID but has other variant bits cannot become a STIX id, so it is treated like a non-UUID
+/// (refused when strict, a derived uuid otherwise).
+fn parse_rfc4122(s: &str) -> Result<Uuid, uuid::Error> {
+    let u = Uuid::parse_str(s)?;
+    if u.get_variant() == uuid::Variant::RFC4122 {
+        Ok(u)
+    } else {
+        // Re-parse an impossible string to get a uuid::Error for the caller's message.
+        Uuid::parse_str("not an RFC 4122 UUID")
     }
 }

@@ -281,6 +281,18 @@ impl TestNode {
         self.child.as_ref().map(|c| c.id())
     }
 
+    /// Creates a user of organisation `org` with `role` through the REST API (as the node's
+    /// administrator), logs them in with a password and returns their session token.
+    pub async fn user_token(&self, org: &str, name: &str, role: &str) -> String {
+        let password = "correct horse battery staple";
+        let body = serde_json::json!({"username": name, "organisation_id": org, "role": role, "password": password});
+        let (s, b) = self.post("/api/v1/users", Some(&self.admin_token), &body).await;
+        assert!(s < 300, "create {name}: {s} {b}");
+        let (s, b) = self.post("/api/v1/auth/login", None, &serde_json::json!({"username": name, "password": password})).await;
+        assert_eq!(s, 200, "login {name}: {b}");
+        b["token"].as_str().expect("token").to_string()
+    }
+
     /// An HTTP client (no proxies, short timeouts).
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("client")
