@@ -118,12 +118,21 @@ async fn backup_while_importing_restores_a_consistent_node() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("serve");
-    let mut line = String::new();
-    {
+    // Keep reading the server's stdout for as long as it runs: closing the pipe would make its
+    // next line of output fail.
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         use std::io::BufRead;
-        let mut r = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-        r.read_line(&mut line).expect("read");
-    }
+        let mut first = true;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if first {
+                let _ = tx.send(line);
+                first = false;
+            }
+        }
+    });
+    let line = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the restored node reports its address");
     let addr = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
     let res = reqwest::Client::new().get(format!("{addr}/api/v1/stix/objects?limit=5")).bearer_auth(&node.admin_token).send().await.expect("get");
     let status = res.status();
