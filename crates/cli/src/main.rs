@@ -319,6 +319,15 @@ pub(crate) fn init_logging(format: Option<&str>, level: Option<&str>, quiet: boo
     let _ = if format == Some("json") { b.json().try_init() } else { b.try_init() };
 }
 
+/// Like `println!`, but a closed or broken standard output (a supervisor that went away) never
+/// takes the running node down.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     let l = load(&args.node)?;
     let format = args.log_format.clone().or_else(|| l.file.log.format.clone());
@@ -341,10 +350,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     // Federation: the base URL other nodes reach this node at (behind a TLS proxy in production).
     let public_url = std::env::var("ATALAYA_PUBLIC_URL").unwrap_or_else(|_| format!("http://{bound}"));
     svc.federation_start(&public_url);
-    println!("atalaya listening on http://{bound}");
-    println!("node fingerprint: {}", info.fingerprint);
+    say!("atalaya listening on http://{bound}");
+    say!("node fingerprint: {}", info.fingerprint);
     if svc.store.user_list(None).await.map(|u| u.is_empty()).unwrap_or(false) {
-        println!(
+        say!(
             "no users yet: create the first administrator with `atalaya token create --data-dir {} --user admin`",
             shell_path(&l.data_dir)
         );
